@@ -1,0 +1,5 @@
+#include "Streamer.h"
+
+namespace se {
+Streamer::~Streamer() = default;
+} // namespace se
