@@ -1,0 +1,172 @@
+#include "CtlCommand.h"
+
+#include "ControlServer.h"
+#include "Engine.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocalSocket>
+#include <QTextStream>
+
+namespace se {
+
+namespace {
+const char *kVerbs = "list | show ID | start ID | stop ID | restart ID | enable ID | disable ID | remove ID | "
+                     "reset-watchdog ID | create [fields] | edit ID [fields] | engine | shutdown | hub list | "
+                     "hub add URL [--api-key KEY] | hub remove URL";
+
+QString stateName(int state)
+{
+    static const char *names[] = {"Idle", "Starting", "Running", "Stopping", "Restarting"};
+    return state >= 0 && state < 5 ? QString::fromLatin1(names[state]) : QString::number(state);
+}
+
+void printTable(QTextStream &out, const QJsonArray &workers)
+{
+    const QString format = QStringLiteral("%1  %2  %3  %4  %5  %6  %7");
+    out << format.arg(QStringLiteral("ID"), -36).arg(QStringLiteral("NAME"), -20).arg(QStringLiteral("STATE"), -10)
+               .arg(QStringLiteral("ENABLED"), -7).arg(QStringLiteral("WD#"), 4).arg(QStringLiteral("STREAMER"), -14)
+               .arg(QStringLiteral("STATUS"))
+        << '\n';
+    for (const QJsonValue &v : workers) {
+        const QJsonObject w = v.toObject();
+        out << format.arg(w.value(QStringLiteral("workerId")).toString(), -36)
+                   .arg(w.value(QStringLiteral("name")).toString().left(20), -20)
+                   .arg(stateName(w.value(QStringLiteral("state")).toInt()), -10)
+                   .arg(w.value(QStringLiteral("isEnabled")).toBool() ? QStringLiteral("yes") : QStringLiteral("no"), -7)
+                   .arg(w.value(QStringLiteral("watchdogEventCount")).toInt(), 4)
+                   .arg(w.value(QStringLiteral("streamer")).toString(), -14)
+                   .arg(w.value(QStringLiteral("statusText")).toString())
+            << '\n';
+    }
+}
+
+void printDetail(QTextStream &out, const QJsonObject &w)
+{
+    for (const char *key : {"workerId", "name", "description", "streamer", "command", "isEnabled", "state", "statusText",
+                            "lastError", "watchdogEventCount", "imgWatchdogEnabled", "imgWatchdogGraceTime",
+                            "imgWatchdogInterval", "pictureCount"}) {
+        QJsonValue v = w.value(QLatin1StringView(key));
+        QString text = v.isBool() ? (v.toBool() ? QStringLiteral("yes") : QStringLiteral("no"))
+                     : v.isDouble() ? QString::number(v.toDouble()) : v.toString();
+        if (qstrcmp(key, "state") == 0)
+            text = stateName(v.toInt());
+        out << QStringLiteral("%1 %2\n").arg(QString::fromLatin1(key) + QLatin1Char(':'), -22).arg(text);
+    }
+    out << "\nrecent log:\n";
+    for (const QJsonValue &l : w.value(QStringLiteral("logs")).toArray())
+        out << "  " << l[QStringLiteral("logTimestamp")].toString() << "  " << l[QStringLiteral("message")].toString() << '\n';
+    out << "\nchanges:\n";
+    for (const QJsonValue &c : w.value(QStringLiteral("changes")).toArray())
+        out << "  " << c[QStringLiteral("changeTimestamp")].toString() << "  " << c[QStringLiteral("changeDescription")].toString()
+            << "  " << c[QStringLiteral("changeDetails")].toString() << '\n';
+    out << "\nwatchdog events:\n";
+    for (const QJsonValue &e : w.value(QStringLiteral("events")).toArray())
+        out << "  " << e[QStringLiteral("eventTimestamp")].toString() << "  " << e[QStringLiteral("eventMessage")].toString() << '\n';
+}
+} // namespace
+
+int runCtl(const QStringList &arguments)
+{
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Control a running StreamEngine.\nVerbs: ") + QString::fromLatin1(kVerbs));
+    p.addHelpOption();
+    p.addPositionalArgument(QStringLiteral("verb"), QStringLiteral("what to do"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("the engine's data folder"), QStringLiteral("dir"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("print the answer as JSON"));
+    const QCommandLineOption id(QStringLiteral("id"), QStringLiteral("worker id (create)"), QStringLiteral("id"));
+    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("worker name"), QStringLiteral("text"));
+    const QCommandLineOption description(QStringLiteral("description"), QStringLiteral("worker description"), QStringLiteral("text"));
+    const QCommandLineOption streamer(QStringLiteral("streamer"), QStringLiteral("streamer type"), QStringLiteral("type"));
+    const QCommandLineOption command(QStringLiteral("command"), QStringLiteral("streamer command"), QStringLiteral("text"));
+    const QCommandLineOption enabled(QStringLiteral("enabled"), QStringLiteral("enabled: yes|no"), QStringLiteral("yes|no"));
+    const QCommandLineOption watchdog(QStringLiteral("watchdog"), QStringLiteral("picture watchdog: on|off"), QStringLiteral("on|off"));
+    const QCommandLineOption grace(QStringLiteral("grace"), QStringLiteral("watchdog grace time, seconds"), QStringLiteral("s"));
+    const QCommandLineOption interval(QStringLiteral("interval"), QStringLiteral("watchdog interval, seconds"), QStringLiteral("s"));
+    const QCommandLineOption apiKey(QStringLiteral("api-key"), QStringLiteral("hub API key (hub add)"), QStringLiteral("key"));
+    const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the engine"), QStringLiteral("s"), QStringLiteral("10"));
+    p.addOptions({dataDir, json, id, name, description, streamer, command, enabled, watchdog, grace, interval, apiKey, timeout});
+    p.process(arguments);
+
+    const QStringList args = p.positionalArguments();
+    if (args.isEmpty()) {
+        err << "usage: streamengine ctl <verb> [--data-dir DIR] [--json]\nverbs: " << kVerbs << '\n';
+        return 2;
+    }
+    QJsonObject request{{QStringLiteral("verb"), args[0]}};
+    QJsonObject fields;
+    auto put = [&](const QCommandLineOption &o, const char *key) {
+        if (p.isSet(o)) fields.insert(QLatin1StringView(key), p.value(o));
+    };
+    put(name, "name");
+    put(description, "description");
+    put(streamer, "streamerType");
+    put(command, "command");
+    auto yes = [](const QString &v) { return v == QLatin1String("yes") || v == QLatin1String("on") || v == QLatin1String("true") || v == QLatin1String("1"); };
+    if (p.isSet(enabled)) fields.insert(QStringLiteral("isEnabled"), yes(p.value(enabled)));
+    if (p.isSet(watchdog)) fields.insert(QStringLiteral("imgWatchdogEnabled"), yes(p.value(watchdog)));
+    for (const auto &[opt, key] : {std::pair{&grace, "imgWatchdogGraceTime"}, std::pair{&interval, "imgWatchdogInterval"}}) {
+        if (!p.isSet(*opt))
+            continue;
+        bool ok = false;
+        const double s = p.value(*opt).toDouble(&ok);
+        if (!ok) {
+            err << "--" << opt->names().first() << " takes a number of seconds\n";
+            return 2;
+        }
+        fields.insert(QLatin1StringView(key), s);
+    }
+    if (args[0] == QLatin1String("hub")) {
+        request.insert(QStringLiteral("action"), args.value(1));
+        request.insert(QStringLiteral("hubUrl"), args.value(2));
+        if (p.isSet(apiKey)) request.insert(QStringLiteral("apiKey"), p.value(apiKey));
+    } else if (args[0] == QLatin1String("create")) {
+        request.insert(QStringLiteral("workerId"), p.value(id));
+    } else {
+        request.insert(QStringLiteral("workerId"), args.value(1, p.value(id)));
+    }
+    request.insert(QStringLiteral("fields"), fields);
+
+    const QString dir = p.isSet(dataDir) ? p.value(dataDir) : Engine::defaultDataDir();
+    QLocalSocket socket;
+    const int ms = int(p.value(timeout).toDouble() * 1000);
+    if (!QFileInfo::exists(ControlServer::socketPath(dir))) {
+        err << "no engine is running with the data folder " << dir << '\n';
+        return 3;
+    }
+    socket.connectToServer(ControlServer::socketPath(dir));
+    if (!socket.waitForConnected(ms)) {
+        err << "no engine is running with the data folder " << dir << " (" << socket.errorString() << ")\n";
+        return 3;
+    }
+    socket.write(QJsonDocument(request).toJson(QJsonDocument::Compact) + '\n');
+    while (!socket.canReadLine())
+        if (!socket.waitForReadyRead(ms)) {
+            err << "the engine did not answer within " << p.value(timeout) << " s\n";
+            return 3;
+        }
+    const QJsonObject reply = QJsonDocument::fromJson(socket.readLine()).object();
+    const bool success = reply.value(QStringLiteral("success")).toBool();
+    if (p.isSet(json)) {
+        out << QJsonDocument(reply).toJson(QJsonDocument::Indented);
+    } else if (!success) {
+        err << "error: " << reply.value(QStringLiteral("message")).toString() << '\n';
+    } else if (args[0] == QLatin1String("list")) {
+        printTable(out, reply.value(QStringLiteral("data")).toArray());
+    } else if (args[0] == QLatin1String("show")) {
+        printDetail(out, reply.value(QStringLiteral("data")).toObject());
+    } else if (reply.value(QStringLiteral("data")).isArray() || reply.value(QStringLiteral("data")).isObject()) {
+        out << reply.value(QStringLiteral("message")).toString() << '\n'
+            << QJsonDocument::fromVariant(reply.value(QStringLiteral("data")).toVariant()).toJson(QJsonDocument::Indented);
+    } else {
+        out << reply.value(QStringLiteral("message")).toString() << '\n';
+    }
+    return success ? 0 : 1;
+}
+
+} // namespace se

@@ -1,0 +1,146 @@
+// The shell: reads the command line, puts the engine's parts together, and
+// runs them with or without the dashboard. Wiring only.
+#include "CtlCommand.h"
+#include "ControlServer.h"
+#include "Engine.h"
+#include "SignalWatcher.h"
+
+#ifdef SE_HAVE_UI
+#include "MainWindow.h"
+#include <QApplication>
+#endif
+#ifdef SE_HAVE_HUB
+#include "HubLinks.h"
+#endif
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cstring>
+#include <memory>
+
+Q_LOGGING_CATEGORY(lcApp, "se.app")
+
+namespace {
+
+bool hasFlag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], flag) == 0)
+            return true;
+    return false;
+}
+
+bool displayAvailable()
+{
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+        || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
+std::unique_ptr<QCoreApplication> makeApplication(int &argc, char **argv, bool headless)
+{
+#ifdef SE_HAVE_UI
+    if (!headless)
+        return std::make_unique<QApplication>(argc, argv);
+#else
+    Q_UNUSED(headless);
+#endif
+    return std::make_unique<QCoreApplication>(argc, argv);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("streamengine"));
+    QCoreApplication::setOrganizationName(QStringLiteral("StreamEngine"));
+    QCoreApplication::setApplicationVersion(se::Engine::programVersion());
+
+    if (argc > 1 && std::strcmp(argv[1], "ctl") == 0) {
+        QCoreApplication app(argc, argv);
+        QStringList args = app.arguments();
+        args.removeAt(1);
+        return se::runCtl(args);
+    }
+
+#ifdef SE_HAVE_UI
+    bool headless = hasFlag(argc, argv, "--headless");
+#else
+    bool headless = true;
+#endif
+    const bool informational = hasFlag(argc, argv, "--help") || hasFlag(argc, argv, "-h") || hasFlag(argc, argv, "--version")
+        || hasFlag(argc, argv, "-v");
+    if (!headless && !informational && !displayAvailable()) {
+        QTextStream(stderr) << "streamengine: no display to show the dashboard on; run with --headless\n";
+        return 2;
+    }
+    auto app = makeApplication(argc, argv, headless || informational);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "StreamEngine keeps media workers alive and lets StreamHubs steer them.\n"
+        "  streamengine [options]         run the engine\n"
+        "  streamengine ctl <verb> ...    control a running engine (see: streamengine ctl --help)"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption headlessOpt(QStringLiteral("headless"), QStringLiteral("Run without the dashboard; needs no display."));
+    const QCommandLineOption dataDirOpt(QStringLiteral("data-dir"), QStringLiteral("Folder of the database and control socket."), QStringLiteral("dir"));
+    const QCommandLineOption demoOpt(QStringLiteral("demo"), QStringLiteral("On first run, add a few FakeStreamer demo workers (one of them faulty)."));
+    const QCommandLineOption pluginDirOpt(QStringLiteral("plugin-dir"), QStringLiteral("Folder of streamer plugins (repeatable)."), QStringLiteral("dir"));
+    const QCommandLineOption hubOpt(QStringLiteral("hub"), QStringLiteral("StreamHub URL to connect to (repeatable; stored)."), QStringLiteral("url"));
+    const QCommandLineOption hubKeyOpt(QStringLiteral("hub-api-key"), QStringLiteral("API key for the --hub URLs."), QStringLiteral("key"));
+    parser.addOptions({headlessOpt, dataDirOpt, demoOpt, pluginDirOpt, hubOpt, hubKeyOpt});
+    parser.process(*app);
+
+    if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false"));
+    se::Engine engine;
+    engine.log().installMessageHandler();
+    se::EngineOptions options;
+    options.dataDir = parser.value(dataDirOpt);
+    options.pluginDirs = parser.values(pluginDirOpt);
+    options.seedDemoWorkers = parser.isSet(demoOpt);
+    QString error;
+    if (!engine.open(options, &error)) {
+        QTextStream(stderr) << "streamengine: " << error << '\n';
+        return 1;
+    }
+    se::ControlServer control(engine);
+    if (!control.listen(&error)) {
+        QTextStream(stderr) << "streamengine: " << error << '\n';
+        return 1;
+    }
+
+#ifdef SE_HAVE_HUB
+    se::HubLinks hubs(engine, control);
+    for (const QString &url : parser.values(hubOpt))
+        hubs.addHub(url, parser.value(hubKeyOpt));
+    hubs.connectAll();
+#else
+    if (parser.isSet(hubOpt))
+        qCWarning(lcApp) << "this build has no StreamHub link; --hub ignored";
+#endif
+
+    se::SignalWatcher signals;
+    QObject::connect(&signals, &se::SignalWatcher::terminationRequested, &engine, [&](int sig) {
+        qCInfo(lcApp) << "signal" << sig << "- stopping";
+        engine.shutdown();
+    });
+    QObject::connect(&engine, &se::Engine::finished, app.get(), [] { QCoreApplication::exit(0); });
+
+    engine.boot();
+
+#ifdef SE_HAVE_UI
+    std::unique_ptr<se::ui::MainWindow> window;
+    if (!headless) {
+        window = std::make_unique<se::ui::MainWindow>(engine);
+        window->show();
+        QObject::connect(window.get(), &se::ui::MainWindow::closeRequested, &engine, &se::Engine::shutdown);
+    }
+#endif
+    qCInfo(lcApp) << "running" << (headless ? "headless" : "with the dashboard") << "; data in" << engine.dataDir();
+    return app->exec();
+}

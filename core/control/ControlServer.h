@@ -1,0 +1,52 @@
+#pragma once
+
+#include "OpResult.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QObject>
+
+#include <functional>
+
+class QLocalServer;
+class QLocalSocket;
+
+namespace se {
+
+class Engine;
+
+// The local control socket `streamengine ctl` talks to: one JSON request a
+// line in, one JSON answer a line out ({success, message, data}). Lives in
+// the data folder, so it also tells a second engine that the folder is taken.
+class ControlServer : public QObject {
+    Q_OBJECT
+public:
+    struct Reply {
+        bool success = true;
+        QString message;
+        QJsonValue data;
+    };
+    using Handler = std::function<Reply(const QJsonObject &request)>;
+
+    explicit ControlServer(Engine &engine, QObject *parent = nullptr);
+    ~ControlServer() override;
+
+    static QString socketPath(const QString &dataDir);
+
+    // False with a clear error when another engine already serves this folder.
+    bool listen(QString *error);
+    // Other layers add their own verbs (e.g. "hub").
+    void addVerb(const QString &verb, Handler handler);
+
+private:
+    void serve(QLocalSocket *socket);
+    Reply handle(const QJsonObject &request);
+    Reply workerDetail(const QString &id);
+
+    Engine &m_engine;
+    QLocalServer *m_server = nullptr;
+    QHash<QString, Handler> m_extraVerbs;
+};
+
+} // namespace se

@@ -1,0 +1,111 @@
+#include "Engine.h"
+
+#include <QDir>
+#include <QLoggingCategory>
+#include <QStandardPaths>
+
+Q_LOGGING_CATEGORY(lcEngine, "se.engine")
+
+namespace se {
+
+Engine::Engine(QObject *parent) : QObject(parent) {}
+
+Engine::~Engine()
+{
+    m_manager.reset();
+}
+
+QString Engine::defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+}
+
+QString Engine::programVersion()
+{
+    return QStringLiteral(SE_VERSION);
+}
+
+bool Engine::open(const EngineOptions &options, QString *error)
+{
+    m_dataDir = options.dataDir.isEmpty() ? defaultDataDir() : QDir(options.dataDir).absolutePath();
+    if (!QDir().mkpath(m_dataDir)) {
+        if (error) *error = QStringLiteral("cannot create the data folder %1").arg(m_dataDir);
+        return false;
+    }
+    const QString dbPath = m_dataDir + QStringLiteral("/streamengine.db");
+    if (!m_store.open(dbPath, programVersion(), error))
+        return false;
+
+    m_factory.loadPlugins(options.pluginDirs.isEmpty() ? StreamerFactory::defaultPluginDirs() : options.pluginDirs);
+    if (m_factory.types().isEmpty())
+        qCWarning(lcEngine) << "no streamer plugins found in" << StreamerFactory::defaultPluginDirs();
+
+    m_manager = std::make_unique<WorkerManager>(m_store, m_factory, this);
+    connect(m_manager.get(), &WorkerManager::allStopped, this, [this] {
+        if (m_shuttingDown)
+            Q_EMIT finished();
+    });
+    if (!m_manager->load(error))
+        return false;
+    if (options.seedDemoWorkers && m_manager->workers().isEmpty())
+        seedDemo();
+    const EngineIdentity id = m_store.identity();
+    qCInfo(lcEngine).noquote() << "engine" << id.name << id.id.toString(QUuid::WithoutBraces) << "data in" << m_dataDir
+                               << "streamers:" << m_factory.types().join(QStringLiteral(", "));
+    return true;
+}
+
+void Engine::boot()
+{
+    m_manager->startEnabled();
+}
+
+void Engine::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    qCInfo(lcEngine) << "stopping every worker";
+    m_manager->stopAll();
+}
+
+OpResult Engine::setNameAndDescription(const QString &name, const QString &description)
+{
+    if (name.trimmed().isEmpty())
+        return OpResult::failure(QStringLiteral("the engine name cannot be empty"));
+    QString why;
+    if (!m_store.setEngineNameAndDescription(name.trimmed(), description, &why))
+        return OpResult::failure(QStringLiteral("could not store the name: %1").arg(why));
+    Q_EMIT identityChanged();
+    return OpResult::success(QStringLiteral("engine renamed"));
+}
+
+void Engine::seedDemo()
+{
+    struct Demo { const char *name, *description, *command; int graceMs, intervalMs; };
+    const Demo demos[] = {
+        {"Studio A", "a healthy synthetic feed", "fps=5 pattern=bars", 3000, 2000},
+        {"Studio B", "a healthy synthetic feed", "fps=5 pattern=gradient", 3000, 2000},
+        {"Remote 1", "stalls every 8 s: the picture watchdog restarts it", "fps=5 pattern=noise stall-after=8", 2000, 2000},
+        {"Remote 2", "crashes every 12 s: restarted at once", "fps=5 pattern=bars crash-after=12", 2000, 2000},
+    };
+    const QString type = m_factory.hasType(QStringLiteral("FakeStreamer")) ? QStringLiteral("FakeStreamer") : QString();
+    if (type.isEmpty()) {
+        qCWarning(lcEngine) << "cannot seed demo workers: the FakeStreamer plugin is missing";
+        return;
+    }
+    for (const Demo &d : demos) {
+        WorkerConfig c;
+        c.name = QString::fromUtf8(d.name);
+        c.description = QString::fromUtf8(d.description);
+        c.command = QString::fromUtf8(d.command);
+        c.streamerType = type;
+        c.imageWatchdog.graceTime = Millis(d.graceMs);
+        c.imageWatchdog.interval = Millis(d.intervalMs);
+        // Seeded workers start with everyone else at boot().
+        m_manager->create(c, WorkerManager::StartNow::No);
+    }
+    qCInfo(lcEngine) << "seeded" << std::size(demos) << "demo workers";
+}
+
+} // namespace se

@@ -1,0 +1,77 @@
+#include "EngineLog.h"
+
+#include <QCoreApplication>
+#include <QThread>
+
+#include <atomic>
+#include <cstdio>
+
+namespace se {
+
+namespace {
+std::atomic<EngineLog *> g_log{nullptr};
+QtMessageHandler g_previous = nullptr;
+
+LogLevel levelOf(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg: return LogLevel::Debug;
+    case QtInfoMsg: return LogLevel::Information;
+    case QtWarningMsg: return LogLevel::Warning;
+    case QtCriticalMsg: return LogLevel::Error;
+    case QtFatalMsg: return LogLevel::Critical;
+    }
+    return LogLevel::Information;
+}
+
+void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (EngineLog *log = g_log.load()) {
+        const QString category = context.category && qstrcmp(context.category, "default") != 0
+            ? QString::fromLatin1(context.category) + QStringLiteral(": ")
+            : QString();
+        log->append(levelOf(type), category + message);
+    }
+    if (g_previous)
+        g_previous(type, context, message);
+}
+} // namespace
+
+EngineLog::EngineLog(QObject *parent) : QObject(parent)
+{
+    qRegisterMetaType<se::LogEntry>();
+}
+
+EngineLog::~EngineLog()
+{
+    EngineLog *self = this;
+    if (g_log.compare_exchange_strong(self, nullptr))
+        qInstallMessageHandler(g_previous);
+}
+
+void EngineLog::append(LogLevel level, const QString &message)
+{
+    LogEntry entry;
+    {
+        QMutexLocker lock(&m_mutex);
+        entry = m_buffer.append(level, message);
+    }
+    if (QThread::currentThread() == thread())
+        Q_EMIT lineAppended(entry);
+    else
+        QMetaObject::invokeMethod(this, [this, entry] { Q_EMIT lineAppended(entry); }, Qt::QueuedConnection);
+}
+
+QList<LogEntry> EngineLog::last(int count) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_buffer.last(count);
+}
+
+void EngineLog::installMessageHandler()
+{
+    g_log.store(this);
+    g_previous = qInstallMessageHandler(handler);
+}
+
+} // namespace se

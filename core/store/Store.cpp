@@ -1,0 +1,465 @@
+#include "Store.h"
+
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcStore, "se.store")
+
+namespace se {
+
+namespace {
+std::atomic<int> g_connectionCounter{0};
+
+QString iso(const QDateTime &t) { return t.toUTC().toString(Qt::ISODateWithMs); }
+QDateTime fromIso(const QString &s) { return QDateTime::fromString(s, Qt::ISODateWithMs).toUTC(); }
+
+// Runs the statements of one unit of work in a transaction; rolls back on failure.
+class Transaction {
+public:
+    explicit Transaction(QSqlDatabase db) : m_db(std::move(db)) { m_ok = m_db.transaction(); }
+    ~Transaction() { if (m_ok && !m_committed) m_db.rollback(); }
+    bool begun() const { return m_ok; }
+    bool commit() { m_committed = m_db.commit(); return m_committed; }
+    QString error() const { return m_db.lastError().text(); }
+private:
+    QSqlDatabase m_db;
+    bool m_ok = false;
+    bool m_committed = false;
+};
+
+bool run(QSqlQuery &q, QString *error)
+{
+    if (q.exec())
+        return true;
+    if (error)
+        *error = q.lastError().text();
+    qCWarning(lcStore) << "query failed:" << q.lastQuery() << q.lastError().text();
+    return false;
+}
+
+void bindWorker(QSqlQuery &q, const WorkerConfig &c)
+{
+    q.bindValue(QStringLiteral(":id"), c.id);
+    q.bindValue(QStringLiteral(":name"), c.name);
+    q.bindValue(QStringLiteral(":description"), c.description);
+    q.bindValue(QStringLiteral(":command"), c.command);
+    q.bindValue(QStringLiteral(":streamer"), c.streamerType);
+    q.bindValue(QStringLiteral(":enabled"), c.enabled ? 1 : 0);
+    q.bindValue(QStringLiteral(":wd_enabled"), c.imageWatchdog.enabled ? 1 : 0);
+    q.bindValue(QStringLiteral(":wd_grace"), qint64(c.imageWatchdog.graceTime.count()));
+    q.bindValue(QStringLiteral(":wd_interval"), qint64(c.imageWatchdog.interval.count()));
+}
+} // namespace
+
+Store::Store() : m_connection(QStringLiteral("se-store-%1").arg(++g_connectionCounter)) {}
+
+Store::~Store() { close(); }
+
+bool Store::isOpen() const
+{
+    return QSqlDatabase::contains(m_connection) && QSqlDatabase::database(m_connection, false).isOpen();
+}
+
+void Store::close()
+{
+    if (!QSqlDatabase::contains(m_connection))
+        return;
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+QVariant Store::scalar(const QString &sql, QString *error) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (q.exec(sql) && q.next())
+        return q.value(0);
+    if (error)
+        *error = q.lastError().text().isEmpty() ? QStringLiteral("no result") : q.lastError().text();
+    return {};
+}
+
+bool Store::exec(const QString &sql, QString *error) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (q.exec(sql))
+        return true;
+    if (error)
+        *error = QStringLiteral("%1 (in: %2)").arg(q.lastError().text(), sql.simplified().left(80));
+    return false;
+}
+
+bool Store::open(const QString &path, const QString &programVersion, QString *error)
+{
+    close();
+    m_path = path;
+    auto fail = [&](const QString &why) {
+        if (error)
+            *error = QStringLiteral("cannot use the database %1: %2. The file is kept as it is; "
+                                    "move it away or repair it, then start again.").arg(path, why);
+        close();
+        return false;
+    };
+    const QFileInfo fi(path);
+    if (fi.exists() && !fi.isReadable())
+        return fail(QStringLiteral("the file is not readable"));
+    const bool existed = fi.exists() && fi.size() > 0;
+
+    QString why;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        if (!db.open())
+            why = db.lastError().text();
+    }
+    if (!why.isEmpty())
+        return fail(why);
+
+    // A corrupt or foreign file shows itself on the first real read.
+    const QString integrity = scalar(QStringLiteral("PRAGMA quick_check"), &why).toString();
+    if (!why.isEmpty())
+        return fail(QStringLiteral("not an SQLite database (%1)").arg(why));
+    if (integrity != QLatin1String("ok"))
+        return fail(QStringLiteral("the database is damaged (%1)").arg(integrity));
+
+    if (!exec(QStringLiteral("PRAGMA journal_mode=WAL"), &why) || !exec(QStringLiteral("PRAGMA synchronous=FULL"), &why)
+        || !exec(QStringLiteral("PRAGMA foreign_keys=ON"), &why))
+        return fail(why);
+
+    const int version = scalar(QStringLiteral("PRAGMA user_version"), &why).toInt();
+    if (!why.isEmpty())
+        return fail(why);
+    if (version > kSchemaVersion)
+        return fail(QStringLiteral("it was written by a newer StreamEngine (schema %1, this one knows %2)").arg(version).arg(kSchemaVersion));
+    if (existed && version == 0 && scalar(QStringLiteral("SELECT count(*) FROM sqlite_master"), &why).toInt() > 0)
+        return fail(QStringLiteral("it is an SQLite file of something else, not a StreamEngine database"));
+    if (version < kSchemaVersion && !migrate(version, &why))
+        return fail(QStringLiteral("schema migration failed: %1").arg(why));
+
+    if (meta(QStringLiteral("engine_id")).isEmpty()) {
+        // The engine's identity is made once, here, and kept.
+        bool made = false;
+        {
+            Transaction t(QSqlDatabase::database(m_connection, false));
+            made = setMeta(QStringLiteral("engine_id"), QUuid::createUuid().toString(QUuid::WithoutBraces), &why)
+                && setMeta(QStringLiteral("engine_name"), QStringLiteral("StreamEngine"), &why)
+                && setMeta(QStringLiteral("engine_description"), QString(), &why)
+                && setMeta(QStringLiteral("install_date"), iso(QDateTime::currentDateTimeUtc()), &why) && t.commit();
+            if (!made && why.isEmpty())
+                why = t.error();
+        }
+        if (!made)
+            return fail(why);
+    }
+    if (meta(QStringLiteral("version")) != programVersion)
+        setMeta(QStringLiteral("version"), programVersion, nullptr);
+    return true;
+}
+
+bool Store::migrate(int from, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    Transaction t(db);
+    if (from < 1) {
+        const char *statements[] = {
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+            "CREATE TABLE workers (id TEXT PRIMARY KEY, name TEXT, description TEXT, command TEXT NOT NULL,"
+            " streamer_type TEXT NOT NULL, enabled INTEGER NOT NULL, wd_enabled INTEGER NOT NULL,"
+            " wd_grace_ms INTEGER NOT NULL, wd_interval_ms INTEGER NOT NULL,"
+            " watchdog_event_count INTEGER NOT NULL DEFAULT 0, position INTEGER NOT NULL, created_at TEXT NOT NULL)",
+            "CREATE TABLE worker_changes (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " worker_id TEXT NOT NULL REFERENCES workers(id) ON DELETE CASCADE,"
+            " ts TEXT NOT NULL, description TEXT NOT NULL, details TEXT)",
+            "CREATE INDEX worker_changes_worker ON worker_changes(worker_id)",
+            "CREATE TABLE watchdog_events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " worker_id TEXT NOT NULL REFERENCES workers(id) ON DELETE CASCADE,"
+            " ts TEXT NOT NULL, cause TEXT NOT NULL, message TEXT NOT NULL)",
+            "CREATE INDEX watchdog_events_worker ON watchdog_events(worker_id)",
+            "CREATE TABLE watchdog_event_logs (event_id INTEGER NOT NULL REFERENCES watchdog_events(id) ON DELETE CASCADE,"
+            " seq INTEGER NOT NULL, ts TEXT NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL)",
+            "CREATE INDEX watchdog_event_logs_event ON watchdog_event_logs(event_id)",
+            "CREATE TABLE hubs (id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE, api_key TEXT NOT NULL DEFAULT '')",
+        };
+        for (const char *sql : statements)
+            if (!exec(QString::fromLatin1(sql), error))
+                return false;
+    }
+    // Later schema versions add their steps here: if (from < 2) { ... }
+    if (!exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion), error))
+        return false;
+    if (!t.commit()) {
+        if (error) *error = t.error();
+        return false;
+    }
+    return true;
+}
+
+QString Store::meta(const QString &key) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT value FROM meta WHERE key = ?"));
+    q.addBindValue(key);
+    if (q.exec() && q.next())
+        return q.value(0).toString();
+    return {};
+}
+
+bool Store::setMeta(const QString &key, const QString &value, QString *error) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    q.addBindValue(key);
+    q.addBindValue(value);
+    return run(q, error);
+}
+
+EngineIdentity Store::identity() const
+{
+    EngineIdentity e;
+    e.id = QUuid::fromString(meta(QStringLiteral("engine_id")));
+    e.name = meta(QStringLiteral("engine_name"));
+    e.description = meta(QStringLiteral("engine_description"));
+    e.installDate = fromIso(meta(QStringLiteral("install_date")));
+    e.version = meta(QStringLiteral("version"));
+    return e;
+}
+
+bool Store::setEngineNameAndDescription(const QString &name, const QString &description, QString *error)
+{
+    Transaction t(QSqlDatabase::database(m_connection, false));
+    return setMeta(QStringLiteral("engine_name"), name, error) && setMeta(QStringLiteral("engine_description"), description, error)
+        && t.commit();
+}
+
+QList<StoredWorker> Store::workers(QString *error) const
+{
+    QList<StoredWorker> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT id, name, description, command, streamer_type, enabled, wd_enabled, wd_grace_ms,"
+                             " wd_interval_ms, watchdog_event_count FROM workers ORDER BY position"));
+    if (!run(q, error))
+        return out;
+    while (q.next()) {
+        StoredWorker w;
+        w.config.id = q.value(0).toString();
+        w.config.name = q.value(1).toString();
+        w.config.description = q.value(2).toString();
+        w.config.command = q.value(3).toString();
+        w.config.streamerType = q.value(4).toString();
+        w.config.enabled = q.value(5).toBool();
+        w.config.imageWatchdog.enabled = q.value(6).toBool();
+        w.config.imageWatchdog.graceTime = Millis(q.value(7).toLongLong());
+        w.config.imageWatchdog.interval = Millis(q.value(8).toLongLong());
+        w.watchdogEventCount = q.value(9).toInt();
+        out.append(w);
+    }
+    return out;
+}
+
+static bool addChange(QSqlDatabase db, const QString &workerId, const QString &description, const QString &details, QString *error)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO worker_changes(worker_id, ts, description, details) VALUES(?, ?, ?, ?)"));
+    q.addBindValue(workerId);
+    q.addBindValue(iso(QDateTime::currentDateTimeUtc()));
+    q.addBindValue(description);
+    q.addBindValue(details);
+    return run(q, error);
+}
+
+bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    Transaction t(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT INTO workers(id, name, description, command, streamer_type, enabled, wd_enabled, wd_grace_ms, wd_interval_ms,"
+        " position, created_at) VALUES(:id, :name, :description, :command, :streamer, :enabled, :wd_enabled, :wd_grace,"
+        " :wd_interval, (SELECT coalesce(max(position), 0) + 1 FROM workers), :created)"));
+    bindWorker(q, config);
+    q.bindValue(QStringLiteral(":created"), iso(QDateTime::currentDateTimeUtc()));
+    if (!run(q, error) || !addChange(db, config.id, changeDescription, QString(), error))
+        return false;
+    if (!t.commit()) {
+        if (error) *error = t.error();
+        return false;
+    }
+    return true;
+}
+
+bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    Transaction t(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "UPDATE workers SET name = :name, description = :description, command = :command, streamer_type = :streamer,"
+        " enabled = :enabled, wd_enabled = :wd_enabled, wd_grace_ms = :wd_grace, wd_interval_ms = :wd_interval WHERE id = :id"));
+    bindWorker(q, config);
+    if (!run(q, error))
+        return false;
+    if (q.numRowsAffected() != 1) {
+        if (error) *error = QStringLiteral("no worker with id %1").arg(config.id);
+        return false;
+    }
+    for (const FieldChange &c : changes) {
+        const QString description = QStringLiteral("%1 changed").arg(c.field);
+        const QString details = QStringLiteral("%1: '%2' -> '%3'").arg(c.field, c.from, c.to);
+        if (!addChange(db, config.id, description, details, error))
+            return false;
+    }
+    if (!t.commit()) {
+        if (error) *error = t.error();
+        return false;
+    }
+    return true;
+}
+
+bool Store::deleteWorker(const QString &id, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    Transaction t(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM workers WHERE id = ?"));
+    q.addBindValue(id);
+    if (!run(q, error))
+        return false;
+    if (!t.commit()) {
+        if (error) *error = t.error();
+        return false;
+    }
+    return true;
+}
+
+bool Store::setWatchdogEventCount(const QString &id, int count, QString *error)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("UPDATE workers SET watchdog_event_count = ? WHERE id = ?"));
+    q.addBindValue(count);
+    q.addBindValue(id);
+    return run(q, error);
+}
+
+QList<ChangeLogEntry> Store::changeLog(const QString &workerId) const
+{
+    QList<ChangeLogEntry> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT ts, description, details FROM worker_changes WHERE worker_id = ? ORDER BY id"));
+    q.addBindValue(workerId);
+    if (!run(q, nullptr))
+        return out;
+    while (q.next())
+        out.append({fromIso(q.value(0).toString()), q.value(1).toString(), q.value(2).toString()});
+    return out;
+}
+
+bool Store::addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    Transaction t(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO watchdog_events(worker_id, ts, cause, message) VALUES(?, ?, ?, ?)"));
+    q.addBindValue(event.workerId);
+    q.addBindValue(iso(event.timestamp));
+    q.addBindValue(toString(event.cause));
+    q.addBindValue(event.message);
+    if (!run(q, error))
+        return false;
+    event.id = q.lastInsertId().toLongLong();
+    QSqlQuery line(db);
+    line.prepare(QStringLiteral("INSERT INTO watchdog_event_logs(event_id, seq, ts, level, message) VALUES(?, ?, ?, ?, ?)"));
+    for (const LogEntry &l : event.logs) {
+        line.addBindValue(event.id);
+        line.addBindValue(l.sequence);
+        line.addBindValue(iso(l.timestamp));
+        line.addBindValue(int(l.level));
+        line.addBindValue(l.message);
+        if (!run(line, error))
+            return false;
+    }
+    if (!setWatchdogEventCount(event.workerId, newCount, error))
+        return false;
+    if (!t.commit()) {
+        if (error) *error = t.error();
+        return false;
+    }
+    return true;
+}
+
+QList<WatchdogEvent> Store::watchdogEvents(const QString &workerId, int limit) const
+{
+    QList<WatchdogEvent> out;
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT id, ts, cause, message FROM watchdog_events WHERE worker_id = ? ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(workerId);
+    q.addBindValue(limit);
+    if (!run(q, nullptr))
+        return out;
+    QSqlQuery lines(db);
+    lines.prepare(QStringLiteral("SELECT seq, ts, level, message FROM watchdog_event_logs WHERE event_id = ? ORDER BY rowid"));
+    while (q.next()) {
+        WatchdogEvent e;
+        e.id = q.value(0).toLongLong();
+        e.workerId = workerId;
+        e.timestamp = fromIso(q.value(1).toString());
+        e.cause = causeFromString(q.value(2).toString());
+        e.message = q.value(3).toString();
+        lines.addBindValue(e.id);
+        if (run(lines, nullptr))
+            while (lines.next())
+                e.logs.append({lines.value(0).toInt(), LogLevel(lines.value(2).toInt()), fromIso(lines.value(1).toString()),
+                               lines.value(3).toString()});
+        out.prepend(e); // oldest first
+    }
+    return out;
+}
+
+QList<HubEntry> Store::hubs() const
+{
+    QList<HubEntry> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (!q.exec(QStringLiteral("SELECT id, url, api_key FROM hubs ORDER BY id")))
+        return out;
+    while (q.next())
+        out.append({q.value(0).toInt(), q.value(1).toString(), q.value(2).toString()});
+    return out;
+}
+
+std::optional<HubEntry> Store::addHub(const QString &url, const QString &apiKey, QString *error)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("INSERT INTO hubs(url, api_key) VALUES(?, ?) ON CONFLICT(url) DO UPDATE SET api_key = excluded.api_key"));
+    q.addBindValue(url);
+    q.addBindValue(apiKey);
+    if (!run(q, error))
+        return std::nullopt;
+    for (const HubEntry &h : hubs())
+        if (h.url == url)
+            return h;
+    return std::nullopt;
+}
+
+bool Store::removeHub(const QString &url, QString *error)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("DELETE FROM hubs WHERE url = ?"));
+    q.addBindValue(url);
+    if (!run(q, error))
+        return false;
+    if (q.numRowsAffected() == 0) {
+        if (error) *error = QStringLiteral("no hub %1").arg(url);
+        return false;
+    }
+    return true;
+}
+
+} // namespace se

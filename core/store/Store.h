@@ -1,0 +1,90 @@
+#pragma once
+
+#include "WatchdogEvent.h"
+#include "WorkerConfig.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+#include <QUuid>
+
+#include <optional>
+
+namespace se {
+
+struct EngineIdentity {
+    QUuid id;
+    QString name;
+    QString description;
+    QDateTime installDate;
+    QString version; // of the program that last opened the store
+};
+
+struct StoredWorker {
+    WorkerConfig config;
+    int watchdogEventCount = 0;
+};
+
+struct ChangeLogEntry {
+    QDateTime timestamp;
+    QString description;
+    QString details;
+};
+
+struct HubEntry {
+    int id = 0;
+    QString url;
+    QString apiKey;
+};
+
+// The engine's memory: one SQLite file. Every write that matters is one
+// transaction, so a crash at any point leaves the last committed state.
+// A file that cannot be read is reported, kept as it is, never replaced.
+class Store {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    Store();
+    ~Store();
+    Store(const Store &) = delete;
+    Store &operator=(const Store &) = delete;
+
+    // Opens (or creates) `path`; false and a clear `error` when the file is
+    // not a usable StreamEngine database.
+    bool open(const QString &path, const QString &programVersion, QString *error);
+    void close();
+    bool isOpen() const;
+    QString path() const { return m_path; }
+
+    EngineIdentity identity() const;
+    bool setEngineNameAndDescription(const QString &name, const QString &description, QString *error = nullptr);
+
+    QList<StoredWorker> workers(QString *error = nullptr) const;
+    bool insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error = nullptr);
+    // Writes the new configuration and one change-log row per changed field, atomically.
+    bool updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error = nullptr);
+    bool deleteWorker(const QString &id, QString *error = nullptr);
+    bool setWatchdogEventCount(const QString &id, int count, QString *error = nullptr);
+
+    QList<ChangeLogEntry> changeLog(const QString &workerId) const;
+    // Stores the event with its log lines and the worker's new event count.
+    bool addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error = nullptr);
+    QList<WatchdogEvent> watchdogEvents(const QString &workerId, int limit = 200) const;
+
+    QList<HubEntry> hubs() const;
+    std::optional<HubEntry> addHub(const QString &url, const QString &apiKey, QString *error = nullptr);
+    bool removeHub(const QString &url, QString *error = nullptr);
+
+private:
+    bool migrate(int from, QString *error);
+    bool exec(const QString &sql, QString *error) const;
+    QVariant scalar(const QString &sql, QString *error) const;
+    QString meta(const QString &key) const;
+    bool setMeta(const QString &key, const QString &value, QString *error) const;
+
+    QString m_connection;
+    QString m_path;
+};
+
+} // namespace se

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "Streamer.h"
+
+#include <QMap>
+#include <QObject>
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+class QPluginLoader;
+
+namespace se {
+
+// Finds streamer plugins at run time and makes streamers by type name. A new
+// streaming technology is a new plugin in a plugin folder, not an engine change.
+class StreamerFactory : public QObject {
+    Q_OBJECT
+public:
+    explicit StreamerFactory(QObject *parent = nullptr);
+    ~StreamerFactory() override;
+
+    // Where plugins are looked for: $SE_PLUGIN_PATH (':'-separated), then
+    // <app dir>/../plugins (build tree), then <app dir>/../lib/streamengine/plugins.
+    static QStringList defaultPluginDirs();
+
+    // Loads every plugin of these folders; returns how many types it knows then.
+    int loadPlugins(const QStringList &dirs = defaultPluginDirs());
+    // For tests and embedding: a type made in-process, no plugin file.
+    void registerPlugin(StreamerPlugin *plugin);
+
+    QStringList types() const;
+    bool hasType(const QString &type) const { return m_plugins.contains(type); }
+    QString description(const QString &type) const;
+    // Problems met while loading (a file that is no plugin, a duplicate type…).
+    QStringList loadErrors() const { return m_loadErrors; }
+
+    // nullptr and a clear `error` for an unknown type.
+    std::unique_ptr<Streamer> create(const QString &type, QString *error) const;
+
+private:
+    QMap<QString, StreamerPlugin *> m_plugins;
+    std::vector<std::unique_ptr<QPluginLoader>> m_loaders;
+    QStringList m_loadErrors;
+};
+
+} // namespace se

@@ -1,0 +1,418 @@
+#include "Worker.h"
+
+#include "StreamerFactory.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+Q_LOGGING_CATEGORY(lcWorker, "se.worker")
+// Streamer output: off unless asked for (QT_LOGGING_RULES="se.worker.output.debug=true").
+Q_LOGGING_CATEGORY(lcWorkerOutput, "se.worker.output", QtInfoMsg)
+
+namespace se {
+
+using namespace std::chrono;
+
+namespace {
+qint64 msUntil(TimePoint now, TimePoint when)
+{
+    return std::max<qint64>(0, duration_cast<milliseconds>(when - now).count());
+}
+QString seconds1(milliseconds ms) { return QString::number(ms.count() / 1000.0, 'f', 1); }
+} // namespace
+
+QString toString(WatchdogEvent::Cause cause)
+{
+    switch (cause) {
+    case WatchdogEvent::Cause::Failed: return QStringLiteral("failed");
+    case WatchdogEvent::Cause::Ended: return QStringLiteral("ended");
+    case WatchdogEvent::Cause::Stalled: return QStringLiteral("stalled");
+    case WatchdogEvent::Cause::Hold: return QStringLiteral("hold");
+    }
+    return QStringLiteral("failed");
+}
+
+WatchdogEvent::Cause causeFromString(const QString &text)
+{
+    if (text == QLatin1String("ended")) return WatchdogEvent::Cause::Ended;
+    if (text == QLatin1String("stalled")) return WatchdogEvent::Cause::Stalled;
+    if (text == QLatin1String("hold")) return WatchdogEvent::Cause::Hold;
+    return WatchdogEvent::Cause::Failed;
+}
+
+Worker::Worker(WorkerConfig config, WorkerEnvironment env, QObject *parent)
+    : QObject(parent), m_config(std::move(config)), m_env(std::move(env)), m_policy(m_env.restartPolicy)
+{
+    if (!m_env.random01)
+        m_env.random01 = [] { return QRandomGenerator::global()->generateDouble(); };
+    m_restartTimer.setSingleShot(true);
+    m_livenessTimer.setSingleShot(true);
+    connect(&m_restartTimer, &QTimer::timeout, this, [this] {
+        if (m_wantRunning && !m_streamer)
+            beginStart();
+    });
+    connect(&m_livenessTimer, &QTimer::timeout, this, &Worker::checkLiveness);
+}
+
+Worker::~Worker()
+{
+    // A streamer's destructor releases whatever it still holds (it kills its
+    // process or drops its pipeline); no signal of it may reach us any more.
+    if (m_streamer)
+        m_streamer->disconnect(this);
+}
+
+void Worker::setWatchdogEventCount(int count)
+{
+    if (count == m_watchdogEventCount)
+        return;
+    m_watchdogEventCount = count;
+    Q_EMIT watchdogEventCountChanged(count);
+}
+
+QString Worker::statusText() const
+{
+    const auto now = m_env.now();
+    switch (m_state) {
+    case WorkerState::Idle:
+        if (m_onHold)
+            return QStringLiteral("%1; next try in %2 s").arg(m_plan).arg(msUntil(now, m_nextStartAt) / 1000);
+        return m_lastError.isEmpty() ? QStringLiteral("stopped") : QStringLiteral("stopped: %1").arg(m_lastError);
+    case WorkerState::Starting:
+        return QStringLiteral("starting for %1 s").arg(seconds1(duration_cast<milliseconds>(now - m_startedAt)));
+    case WorkerState::Running: {
+        const auto sincePicture = duration_cast<milliseconds>(now - m_lastPictureAt);
+        if (m_lastPictureAt == TimePoint{} || sincePicture > 2s)
+            return QStringLiteral("alive but no picture for %1 s")
+                .arg(seconds1(duration_cast<milliseconds>(now - (m_lastPictureAt == TimePoint{} ? m_runningSince : m_lastPictureAt))));
+        return QStringLiteral("running");
+    }
+    case WorkerState::Stopping:
+        return QStringLiteral("stopping");
+    case WorkerState::Restarting:
+        if (m_streamer)
+            return QStringLiteral("%1 (stopping the old one)").arg(m_plan);
+        return QStringLiteral("%1; next in %2 s").arg(m_plan, seconds1(milliseconds(msUntil(now, m_nextStartAt))));
+    }
+    return {};
+}
+
+OpResult Worker::start()
+{
+    switch (m_state) {
+    case WorkerState::Running:
+        return OpResult::success(QStringLiteral("already running"), id());
+    case WorkerState::Starting:
+        return OpResult::success(QStringLiteral("already starting"), id());
+    case WorkerState::Stopping:
+        m_wantRunning = true;
+        m_afterStop = AfterStop::StartNow;
+        return OpResult::success(QStringLiteral("stopping; it starts again once stopped"), id());
+    case WorkerState::Restarting:
+        m_policy.reset();
+        if (m_streamer) {
+            m_afterStop = AfterStop::StartNow;
+            return OpResult::success(QStringLiteral("restarting now"), id());
+        }
+        cancelPlans();
+        return beginStart();
+    case WorkerState::Idle:
+        m_policy.reset();
+        cancelPlans();
+        m_wantRunning = true;
+        return beginStart();
+    }
+    return OpResult::failure(QStringLiteral("unknown state"), id());
+}
+
+OpResult Worker::stop()
+{
+    switch (m_state) {
+    case WorkerState::Idle: {
+        const bool wasPlanned = m_wantRunning;
+        m_wantRunning = false;
+        cancelPlans();
+        return OpResult::success(wasPlanned ? QStringLiteral("stopped; the pending retry is cancelled")
+                                            : QStringLiteral("already stopped"), id());
+    }
+    case WorkerState::Stopping:
+        m_wantRunning = false;
+        m_afterStop = AfterStop::GoIdle;
+        return OpResult::success(QStringLiteral("already stopping"), id());
+    case WorkerState::Restarting:
+        m_wantRunning = false;
+        if (m_streamer) {
+            m_afterStop = AfterStop::GoIdle;
+            setState(WorkerState::Stopping);
+            return OpResult::success(QStringLiteral("stopping"), id());
+        }
+        cancelPlans();
+        setState(WorkerState::Idle);
+        return OpResult::success(QStringLiteral("stopped; the pending restart is cancelled"), id());
+    case WorkerState::Starting:
+    case WorkerState::Running:
+        m_wantRunning = false;
+        setState(WorkerState::Stopping);
+        stopStreamer(AfterStop::GoIdle);
+        return OpResult::success(QStringLiteral("stopping"), id());
+    }
+    return OpResult::failure(QStringLiteral("unknown state"), id());
+}
+
+OpResult Worker::restart()
+{
+    switch (m_state) {
+    case WorkerState::Idle:
+    case WorkerState::Restarting:
+        return start();
+    case WorkerState::Stopping:
+        m_wantRunning = true;
+        m_afterStop = AfterStop::StartNow;
+        return OpResult::success(QStringLiteral("stopping; it starts again once stopped"), id());
+    case WorkerState::Starting:
+    case WorkerState::Running:
+        m_wantRunning = true;
+        m_policy.reset();
+        m_plan = QStringLiteral("restart asked for");
+        setState(WorkerState::Restarting);
+        stopStreamer(AfterStop::StartNow);
+        return OpResult::success(QStringLiteral("restarting"), id());
+    }
+    return OpResult::failure(QStringLiteral("unknown state"), id());
+}
+
+void Worker::applyConfig(const WorkerConfig &config)
+{
+    const bool needsRestart = config.command != m_config.command || config.streamerType != m_config.streamerType;
+    const bool watchdogChanged = !(config.imageWatchdog == m_config.imageWatchdog);
+    m_config = config;
+    if (needsRestart && (m_state == WorkerState::Starting || m_state == WorkerState::Running)) {
+        appendLog(LogLevel::Information, QStringLiteral("configuration changed; restarting"));
+        restart();
+    } else if (watchdogChanged) {
+        armLivenessTimer();
+    }
+}
+
+OpResult Worker::beginStart()
+{
+    m_onHold = false;
+    QString error;
+    m_streamer = m_env.factory ? m_env.factory->create(m_config.streamerType, &error) : nullptr;
+    if (!m_streamer) {
+        if (error.isEmpty())
+            error = QStringLiteral("no streamer factory");
+        m_wantRunning = false;
+        setLastError(error);
+        appendLog(LogLevel::Error, QStringLiteral("cannot start: %1").arg(error));
+        setState(WorkerState::Idle);
+        return OpResult::failure(error, id());
+    }
+    Streamer *s = m_streamer.get();
+    connect(s, &Streamer::producing, this, &Worker::onProducing);
+    connect(s, &Streamer::picture, this, &Worker::onPicture);
+    connect(s, &Streamer::logLine, this, [this](LogLevel level, const QString &text) {
+        qCDebug(lcWorkerOutput).noquote() << m_config.name << text;
+        appendLog(level, text);
+    });
+    connect(s, &Streamer::failed, this, [this](const QString &reason) { onStreamerEnded(WatchdogEvent::Cause::Failed, reason); });
+    connect(s, &Streamer::ended, this, [this] { onStreamerEnded(WatchdogEvent::Cause::Ended, QStringLiteral("the stream ended")); });
+    connect(s, &Streamer::stopped, this, [this] { onStreamerEnded(WatchdogEvent::Cause::Ended, QString()); });
+
+    m_afterStop = AfterStop::GoIdle;
+    m_startedAt = m_env.now();
+    m_lastPictureAt = {};
+    m_runningSince = {};
+    setState(WorkerState::Starting);
+    armLivenessTimer();
+    StreamerConfig sc;
+    sc.workerId = m_config.id;
+    sc.name = m_config.name;
+    sc.command = m_config.command;
+    s->start(sc);
+    return OpResult::success(QStringLiteral("starting"), id());
+}
+
+void Worker::onProducing()
+{
+    if (m_state != WorkerState::Starting)
+        return;
+    m_runningSince = m_env.now();
+    if (m_lastPictureAt == TimePoint{})
+        m_lastPictureAt = m_runningSince;
+    if (!m_lastError.isEmpty())
+        setLastError({});
+    setState(WorkerState::Running);
+    armLivenessTimer();
+}
+
+void Worker::onPicture(const QByteArray &jpeg)
+{
+    m_lastPicture = jpeg;
+    ++m_pictureSequence;
+    m_lastPictureTime = QDateTime::currentDateTimeUtc();
+    m_lastPictureAt = m_env.now();
+    if (m_state == WorkerState::Starting)
+        onProducing();
+    Q_EMIT pictureUpdated();
+}
+
+void Worker::onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason)
+{
+    // `reason` is empty for a stop we asked for.
+    const bool asked = reason.isEmpty();
+    releaseStreamer();
+    m_livenessTimer.stop();
+
+    if (!asked && m_wantRunning && m_afterStop == AfterStop::GoIdle) {
+        setLastError(reason);
+        appendLog(cause == WatchdogEvent::Cause::Ended ? LogLevel::Warning : LogLevel::Error, reason);
+        planRestart(cause, reason);
+        scheduleRestartTimer();
+        return;
+    }
+    if (!asked && !m_wantRunning) {
+        setLastError(reason);
+        appendLog(LogLevel::Error, reason);
+    }
+    switch (m_afterStop) {
+    case AfterStop::StartNow:
+        if (m_wantRunning) {
+            beginStart();
+            return;
+        }
+        break;
+    case AfterStop::StartPerPlan:
+        if (m_wantRunning) {
+            scheduleRestartTimer();
+            return;
+        }
+        break;
+    case AfterStop::GoIdle:
+        break;
+    }
+    m_afterStop = AfterStop::GoIdle;
+    setState(WorkerState::Idle);
+}
+
+void Worker::releaseStreamer()
+{
+    if (!m_streamer)
+        return;
+    m_streamer->disconnect(this);
+    // The streamer may be inside its own signal emission: delete it later.
+    m_streamer.release()->deleteLater();
+}
+
+void Worker::stopStreamer(AfterStop then)
+{
+    m_afterStop = then;
+    m_livenessTimer.stop();
+    if (m_streamer)
+        m_streamer->stop();
+}
+
+void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason)
+{
+    const auto now = m_env.now();
+    WatchdogEvent event;
+    event.workerId = id();
+    event.timestamp = QDateTime::currentDateTimeUtc();
+    event.cause = cause;
+    event.logs = m_log.last(m_env.logLinesPerEvent);
+
+    const RestartDecision d = m_policy.onFailure(now, m_runningSince, m_env.random01());
+    m_plan = d.explanation;
+    m_nextStartAt = now + d.delay;
+    m_onHold = d.kind == RestartDecision::Kind::Hold;
+    event.message = QStringLiteral("%1: %2; %3").arg(toString(cause), reason, d.explanation);
+    if (m_onHold) {
+        event.cause = WatchdogEvent::Cause::Hold;
+        qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
+    } else {
+        qCInfo(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
+    }
+    appendLog(m_onHold ? LogLevel::Error : LogLevel::Warning, QStringLiteral("watchdog: %1").arg(event.message));
+    setWatchdogEventCount(m_watchdogEventCount + 1);
+    Q_EMIT watchdogTriggered(event);
+    Q_EMIT statusChanged();
+}
+
+void Worker::scheduleRestartTimer()
+{
+    m_afterStop = AfterStop::GoIdle;
+    const qint64 ms = msUntil(m_env.now(), m_nextStartAt);
+    if (!m_onHold && ms == 0) {
+        setState(WorkerState::Restarting);
+        beginStart();
+        return;
+    }
+    setState(m_onHold ? WorkerState::Idle : WorkerState::Restarting);
+    m_restartTimer.start(int(std::min<qint64>(ms, INT_MAX)));
+}
+
+void Worker::cancelPlans()
+{
+    m_restartTimer.stop();
+    if (m_onHold) {
+        m_onHold = false;
+        Q_EMIT statusChanged();
+    }
+    m_plan.clear();
+}
+
+void Worker::armLivenessTimer()
+{
+    m_livenessTimer.stop();
+    const auto &wd = m_config.imageWatchdog;
+    if (!wd.enabled || !m_streamer || (m_state != WorkerState::Starting && m_state != WorkerState::Running))
+        return;
+    const auto deadline = pictureDeadline(m_startedAt, m_lastPictureAt, wd.graceTime, std::max(wd.interval, kMinWatchdogInterval));
+    m_livenessTimer.start(int(msUntil(m_env.now(), deadline)) + 1);
+}
+
+void Worker::checkLiveness()
+{
+    const auto &wd = m_config.imageWatchdog;
+    if (!wd.enabled || !m_streamer || !m_wantRunning)
+        return;
+    const auto now = m_env.now();
+    const auto interval = std::max(wd.interval, kMinWatchdogInterval);
+    if (now < pictureDeadline(m_startedAt, m_lastPictureAt, wd.graceTime, interval)) {
+        armLivenessTimer();
+        return;
+    }
+    const auto since = m_lastPictureAt == TimePoint{} ? m_startedAt : m_lastPictureAt;
+    const QString reason = m_lastPictureAt == TimePoint{}
+        ? QStringLiteral("no picture within %1 s of the start").arg(seconds1(duration_cast<milliseconds>(now - since)))
+        : QStringLiteral("no picture for %1 s").arg(seconds1(duration_cast<milliseconds>(now - since)));
+    setLastError(reason);
+    planRestart(WatchdogEvent::Cause::Stalled, reason);
+    setState(m_onHold ? WorkerState::Stopping : WorkerState::Restarting);
+    stopStreamer(AfterStop::StartPerPlan);
+}
+
+void Worker::setState(WorkerState state)
+{
+    if (state == m_state)
+        return;
+    m_state = state;
+    qCDebug(lcWorker).noquote() << m_config.name << "->" << toString(state);
+    Q_EMIT stateChanged(state);
+}
+
+void Worker::setLastError(const QString &error)
+{
+    if (error == m_lastError)
+        return;
+    m_lastError = error;
+    Q_EMIT statusChanged();
+}
+
+void Worker::appendLog(LogLevel level, const QString &text)
+{
+    const LogEntry &entry = m_log.append(level, text);
+    Q_EMIT logAppended(entry);
+}
+
+} // namespace se

@@ -1,0 +1,117 @@
+#pragma once
+
+#include "LogBuffer.h"
+#include "OpResult.h"
+#include "RestartPolicy.h"
+#include "WatchdogEvent.h"
+#include "WorkerConfig.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace se {
+
+class Streamer;
+class StreamerFactory;
+
+// What a worker needs from around it. The clock and the chance are injected
+// so that tests can reason about them.
+struct WorkerEnvironment {
+    const StreamerFactory *factory = nullptr;
+    std::function<TimePoint()> now = [] { return Clock::now(); };
+    std::function<double()> random01;
+    RestartPolicySettings restartPolicy;
+    int logLinesPerEvent = 20;
+};
+
+// One worker's life: its state machine, its streamer, and its watchdog. Lives
+// on the main thread; every command returns at once with what happened or
+// what is under way, whatever the streamer is doing.
+class Worker : public QObject {
+    Q_OBJECT
+public:
+    Worker(WorkerConfig config, WorkerEnvironment env, QObject *parent = nullptr);
+    ~Worker() override;
+
+    const WorkerConfig &config() const { return m_config; }
+    QString id() const { return m_config.id; }
+    WorkerState state() const { return m_state; }
+    QString lastError() const { return m_lastError; }
+    // The truth in one line: "alive but no picture for 7 s", "restart 3 of 5 in 4 s"...
+    QString statusText() const;
+    bool isOnHold() const { return m_onHold; }
+    bool wantsToRun() const { return m_wantRunning; }
+
+    int watchdogEventCount() const { return m_watchdogEventCount; }
+    void setWatchdogEventCount(int count);
+
+    QByteArray lastPicture() const { return m_lastPicture; }
+    int pictureSequence() const { return m_pictureSequence; }
+    QDateTime lastPictureTime() const { return m_lastPictureTime; }
+
+    const LogBuffer &log() const { return m_log; }
+
+    OpResult start();
+    OpResult stop();
+    OpResult restart();
+    // A new configuration: a new command or streamer restarts a running worker;
+    // new watchdog settings apply at once. Enabling/disabling is the manager's.
+    void applyConfig(const WorkerConfig &config);
+
+Q_SIGNALS:
+    void stateChanged(se::WorkerState state);
+    void statusChanged(); // last error, hold, restart plan
+    void pictureUpdated();
+    void logAppended(const se::LogEntry &entry);
+    void watchdogTriggered(const se::WatchdogEvent &event);
+    void watchdogEventCountChanged(int count);
+
+private:
+    enum class AfterStop { GoIdle, StartNow, StartPerPlan };
+
+    OpResult beginStart();
+    void setState(WorkerState state);
+    void setLastError(const QString &error);
+    void appendLog(LogLevel level, const QString &text);
+    void onPicture(const QByteArray &jpeg);
+    void onProducing();
+    void onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason);
+    void releaseStreamer();
+    void stopStreamer(AfterStop then);
+    void planRestart(WatchdogEvent::Cause cause, const QString &reason);
+    void scheduleRestartTimer();
+    void checkLiveness();
+    void armLivenessTimer();
+    void cancelPlans();
+
+    WorkerConfig m_config;
+    WorkerEnvironment m_env;
+    RestartPolicy m_policy;
+    WorkerState m_state = WorkerState::Idle;
+    QString m_lastError;
+    std::unique_ptr<Streamer> m_streamer;
+    bool m_wantRunning = false;
+    AfterStop m_afterStop = AfterStop::GoIdle;
+
+    QTimer m_restartTimer;
+    QTimer m_livenessTimer;
+    TimePoint m_startedAt{};
+    TimePoint m_runningSince{};
+    TimePoint m_lastPictureAt{};
+    TimePoint m_nextStartAt{};
+    bool m_onHold = false;
+    QString m_plan; // the restart decision's explanation
+
+    QByteArray m_lastPicture;
+    int m_pictureSequence = 0;
+    QDateTime m_lastPictureTime;
+    int m_watchdogEventCount = 0;
+    LogBuffer m_log;
+};
+
+} // namespace se
