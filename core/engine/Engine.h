@@ -1,6 +1,7 @@
 #pragma once
 
 #include "EngineLog.h"
+#include "HubDirectory.h"
 #include "Store.h"
 #include "StreamerFactory.h"
 #include "WorkerManager.h"
@@ -43,6 +44,10 @@ public:
     WorkerManager &workers() { return *m_manager; }
     EngineLog &log() { return m_log; }
 
+    // The StreamHub links, when the program has them (nullptr otherwise).
+    HubDirectory *hubs() const { return m_hubs; }
+    void setHubDirectory(HubDirectory *hubs) { m_hubs = hubs; }
+
     EngineIdentity identity() const { return m_store.identity(); }
     QDateTime startDate() const { return m_startDate; }
     OpResult setNameAndDescription(const QString &name, const QString &description);
@@ -61,6 +66,7 @@ private:
     QString m_dataDir;
     QDateTime m_startDate = QDateTime::currentDateTimeUtc();
     bool m_shuttingDown = false;
+    HubDirectory *m_hubs = nullptr;
 };
 
 } // namespace se
