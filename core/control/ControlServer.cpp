@@ -108,7 +108,7 @@ ControlServer::Reply ControlServer::handle(const QJsonObject &request)
         QJsonArray list;
         for (Worker *w : m.workers()) {
             QJsonObject o = contract::workerInfo(m.snapshot(w));
-            o.insert(QStringLiteral("stateName"), toString(w->state()));
+            o.insert(QStringLiteral("stateName"), stateName(w->state()));
             o.insert(QStringLiteral("statusText"), w->statusText());
             o.insert(QStringLiteral("lastError"), w->lastError());
             list.append(o);
@@ -160,7 +160,7 @@ ControlServer::Reply ControlServer::workerDetail(const QString &id)
     if (!w)
         return {false, QStringLiteral("no worker with id '%1'").arg(id), {}};
     QJsonObject o = contract::workerInfo(m.snapshot(w));
-    o.insert(QStringLiteral("stateName"), toString(w->state()));
+    o.insert(QStringLiteral("stateName"), stateName(w->state()));
     o.insert(QStringLiteral("statusText"), w->statusText());
     o.insert(QStringLiteral("lastError"), w->lastError());
     o.insert(QStringLiteral("description"), w->config().description);

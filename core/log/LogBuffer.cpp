@@ -29,7 +29,7 @@ QList<LogEntry> LogBuffer::since(int sequence) const
     return out;
 }
 
-QString toString(LogLevel level)
+QString levelName(LogLevel level)
 {
     switch (level) {
     case LogLevel::Trace: return QStringLiteral("trace");

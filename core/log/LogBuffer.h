@@ -34,7 +34,7 @@ private:
     std::deque<LogEntry> m_lines;
 };
 
-QString toString(LogLevel level);
+QString levelName(LogLevel level);
 
 } // namespace se
 

@@ -369,7 +369,7 @@ bool Store::addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error)
     q.prepare(QStringLiteral("INSERT INTO watchdog_events(worker_id, ts, cause, message) VALUES(?, ?, ?, ?)"));
     q.addBindValue(event.workerId);
     q.addBindValue(iso(event.timestamp));
-    q.addBindValue(toString(event.cause));
+    q.addBindValue(causeName(event.cause));
     q.addBindValue(event.message);
     if (!run(q, error))
         return false;
@@ -439,7 +439,7 @@ std::optional<HubEntry> Store::addHub(const QString &url, const QString &apiKey,
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("INSERT INTO hubs(url, api_key) VALUES(?, ?) ON CONFLICT(url) DO UPDATE SET api_key = excluded.api_key"));
     q.addBindValue(url);
-    q.addBindValue(apiKey);
+    q.addBindValue(apiKey.isNull() ? QStringLiteral("") : apiKey);
     if (!run(q, error))
         return std::nullopt;
     for (const HubEntry &h : hubs())

@@ -19,7 +19,7 @@ struct WatchdogEvent {
     QList<LogEntry> logs;
 };
 
-QString toString(WatchdogEvent::Cause cause);
+QString causeName(WatchdogEvent::Cause cause);
 WatchdogEvent::Cause causeFromString(const QString &text);
 
 } // namespace se

@@ -21,7 +21,7 @@ qint64 msUntil(TimePoint now, TimePoint when)
 QString seconds1(milliseconds ms) { return QString::number(ms.count() / 1000.0, 'f', 1); }
 } // namespace
 
-QString toString(WatchdogEvent::Cause cause)
+QString causeName(WatchdogEvent::Cause cause)
 {
     switch (cause) {
     case WatchdogEvent::Cause::Failed: return QStringLiteral("failed");
@@ -325,7 +325,7 @@ void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason)
     m_plan = d.explanation;
     m_nextStartAt = now + d.delay;
     m_onHold = d.kind == RestartDecision::Kind::Hold;
-    event.message = QStringLiteral("%1: %2; %3").arg(toString(cause), reason, d.explanation);
+    event.message = QStringLiteral("%1: %2; %3").arg(causeName(cause), reason, d.explanation);
     if (m_onHold) {
         event.cause = WatchdogEvent::Cause::Hold;
         qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
@@ -397,7 +397,7 @@ void Worker::setState(WorkerState state)
     if (state == m_state)
         return;
     m_state = state;
-    qCDebug(lcWorker).noquote() << m_config.name << "->" << toString(state);
+    qCDebug(lcWorker).noquote() << m_config.name << "->" << stateName(state);
     Q_EMIT stateChanged(state);
 }
 

@@ -4,7 +4,7 @@
 
 namespace se {
 
-QString toString(WorkerState state)
+QString stateName(WorkerState state)
 {
     switch (state) {
     case WorkerState::Idle: return QStringLiteral("Idle");

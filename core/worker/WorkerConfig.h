@@ -12,7 +12,7 @@ using Millis = std::chrono::milliseconds;
 
 // Numbered as on the wire (StreamHub's WorkerState).
 enum class WorkerState : int { Idle = 0, Starting = 1, Running = 2, Stopping = 3, Restarting = 4 };
-QString toString(WorkerState state);
+QString stateName(WorkerState state);
 
 // The picture watchdog: after `graceTime` from a start, a worker that shows no
 // new picture for `interval` is restarted.

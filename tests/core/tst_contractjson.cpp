@@ -1,0 +1,76 @@
+#include "ContractJson.h"
+#include "WorkerManager.h"
+
+#include <QtTest>
+
+using namespace se;
+using namespace std::chrono_literals;
+
+class TestContractJson : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void timeSpanIsWrittenAsDotNetDoes()
+    {
+        QCOMPARE(contract::timeSpan(5000ms), QStringLiteral("00:00:05"));
+        QCOMPARE(contract::timeSpan(1500ms), QStringLiteral("00:00:01.5000000"));
+        QCOMPARE(contract::timeSpan(3723004ms), QStringLiteral("01:02:03.0040000"));
+        QCOMPARE(contract::timeSpan(Millis(86400000LL * 2 + 1000)), QStringLiteral("2.00:00:01"));
+    }
+
+    void timeSpanIsRead()
+    {
+        QCOMPARE(contract::parseTimeSpan(QStringLiteral("00:00:05")), std::optional<Millis>(5000ms));
+        QCOMPARE(contract::parseTimeSpan(QStringLiteral("00:00:01.5000000")), std::optional<Millis>(1500ms));
+        QCOMPARE(contract::parseTimeSpan(QStringLiteral("1.02:00:00")), std::optional<Millis>(Millis(26LL * 3600000)));
+        QCOMPARE(contract::parseTimeSpan(QStringLiteral("00:10")), std::optional<Millis>(600000ms));
+        QVERIFY(!contract::parseTimeSpan(QStringLiteral("5 seconds")));
+        QVERIFY(!contract::parseTimeSpan(QStringLiteral("00:61:00")));
+        QVERIFY(!contract::parseTimeSpan(QString()));
+    }
+
+    void dateTimeIsUtcWithSevenDigits()
+    {
+        const QDateTime t(QDate(2024, 10, 25), QTime(12, 34, 56, 123), Qt::UTC);
+        QCOMPARE(contract::dateTime(t), QStringLiteral("2024-10-25T12:34:56.1230000Z"));
+    }
+
+    void fieldsAreReadInAnyCase()
+    {
+        const QJsonObject o{{QStringLiteral("WorkerId"), QStringLiteral("a")}, {QStringLiteral("NAME"), QStringLiteral("b")}};
+        QCOMPARE(contract::field(o, QLatin1StringView("workerId")).toString(), QStringLiteral("a"));
+        QCOMPARE(contract::field(o, QLatin1StringView("name")).toString(), QStringLiteral("b"));
+        QVERIFY(contract::field(o, QLatin1StringView("command")).isUndefined());
+    }
+
+    void workerInfoHasEveryContractField()
+    {
+        WorkerSnapshot s;
+        s.config.id = QStringLiteral("w1");
+        s.config.imageWatchdog.graceTime = 10s;
+        s.state = WorkerState::Running;
+        const QJsonObject o = contract::workerInfo(s);
+        for (const char *key : {"workerId", "name", "description", "command", "isEnabled", "watchdogEventCount", "state",
+                                "imgWatchdogEnabled", "imgWatchdogGraceTime", "imgWatchdogInterval", "streamer"})
+            QVERIFY2(o.contains(QLatin1StringView(key)), key);
+        QCOMPARE(o.value(QStringLiteral("state")).toInt(), 2);
+        QCOMPARE(o.value(QStringLiteral("imgWatchdogGraceTime")).toString(), QStringLiteral("00:00:10"));
+    }
+
+    void aPatchOfWrongTypesIsRefusedWithTheFieldsName()
+    {
+        QString why;
+        QVERIFY(!contract::workerPatch(QJsonObject{{QStringLiteral("isEnabled"), QStringLiteral("yes")}}, &why));
+        QVERIFY(why.contains(QStringLiteral("isEnabled")));
+        QVERIFY(!contract::workerPatch(QJsonObject{{QStringLiteral("imgWatchdogInterval"), QStringLiteral("soon")}}, &why));
+        QVERIFY(why.contains(QStringLiteral("imgWatchdogInterval")));
+        const auto p = contract::workerPatch(QJsonObject{{QStringLiteral("Command"), QStringLiteral("fps=5")},
+                                                         {QStringLiteral("imgWatchdogInterval"), QStringLiteral("00:00:02")}}, &why);
+        QVERIFY(p);
+        QCOMPARE(*p->command, QStringLiteral("fps=5"));
+        QCOMPARE(*p->imageWatchdogInterval, 2000ms);
+        QVERIFY(!p->name);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestContractJson)
+#include "tst_contractjson.moc"

@@ -1,0 +1,254 @@
+// The real program: started headless, driven by `streamengine ctl`, stopped by
+// SIGTERM, killed by SIGKILL in the middle of edits, refused a corrupt file.
+#include "TestEnv.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocalSocket>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+
+namespace {
+struct CtlResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+CtlResult ctl(const QString &dataDir, QStringList args)
+{
+    QProcess p;
+    args.prepend(QStringLiteral("ctl"));
+    args << QStringLiteral("--data-dir") << dataDir;
+    p.start(engineBinary(), args);
+    if (!p.waitForFinished(15000))
+        return {};
+    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+QJsonArray listWorkers(const QString &dataDir)
+{
+    return ctl(dataDir, {QStringLiteral("list"), QStringLiteral("--json")}).json().value(QStringLiteral("data")).toArray();
+}
+
+int countInState(const QJsonArray &workers, int state)
+{
+    return int(std::count_if(workers.begin(), workers.end(), [&](const QJsonValue &v) { return v[QStringLiteral("state")].toInt() == state; }));
+}
+
+QByteArray sha(const QString &path)
+{
+    QFile f(path);
+    f.open(QIODevice::ReadOnly);
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+} // namespace
+
+class TestEngineProcess : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<QProcess> startEngine(const QString &dataDir, QStringList extra = {})
+    {
+        auto p = std::make_unique<QProcess>();
+        p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QStringList args{QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir};
+        args << extra;
+        p->start(engineBinary(), args);
+        if (!p->waitForStarted(5000))
+            return nullptr;
+        return p;
+    }
+
+    static bool controlUp(const QString &dataDir)
+    {
+        return ctl(dataDir, {QStringLiteral("engine")}).exitCode == 0;
+    }
+
+private Q_SLOTS:
+    void demoRunsAndCtlDrivesEveryVerb()
+    {
+        QTemporaryDir dir;
+        const QString d = dir.path();
+        auto engine = startEngine(d, {QStringLiteral("--demo")});
+        QVERIFY(engine);
+        QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(countInState(listWorkers(d), 2) >= 3, 10000);
+        const QJsonArray demo = listWorkers(d);
+        QCOMPARE(demo.size(), 4);
+        for (const char *key : {"workerId", "name", "state", "isEnabled", "watchdogEventCount", "streamer", "command",
+                                "imgWatchdogEnabled", "imgWatchdogGraceTime", "imgWatchdogInterval"})
+            QVERIFY2(demo[0].toObject().contains(QLatin1StringView(key)), key);
+
+        // The table a person reads.
+        const CtlResult table = ctl(d, {QStringLiteral("list")});
+        QCOMPARE(table.exitCode, 0);
+        QVERIFY(table.out.contains("Studio A"));
+        QVERIFY(table.out.contains("Running"));
+
+        CtlResult created = ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("cam-7"), QStringLiteral("--name"),
+                                    QStringLiteral("Cam 7"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
+                                    QStringLiteral("--command"), QStringLiteral("fps=10"), QStringLiteral("--interval"),
+                                    QStringLiteral("3"), QStringLiteral("--json")});
+        QCOMPARE(created.exitCode, 0);
+        QVERIFY(created.json().value(QStringLiteral("success")).toBool());
+        auto stateOf = [&](const QString &id) {
+            for (const QJsonValue &v : listWorkers(d))
+                if (v[QStringLiteral("workerId")].toString() == id)
+                    return v[QStringLiteral("state")].toInt();
+            return -1;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("cam-7")), 2, 10000);
+
+        const CtlResult dup = ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("cam-7"), QStringLiteral("--streamer"),
+                                      QStringLiteral("FakeStreamer"), QStringLiteral("--command"), QStringLiteral("fps=10")});
+        QCOMPARE(dup.exitCode, 1);
+        QVERIFY2(dup.err.contains("exists already"), dup.err.constData());
+
+        QCOMPARE(ctl(d, {QStringLiteral("edit"), QStringLiteral("cam-7"), QStringLiteral("--description"), QStringLiteral("north gate")}).exitCode, 0);
+        QCOMPARE(ctl(d, {QStringLiteral("stop"), QStringLiteral("cam-7")}).exitCode, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("cam-7")), 0, 10000);
+        const CtlResult again = ctl(d, {QStringLiteral("stop"), QStringLiteral("cam-7")});
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY(again.out.contains("already stopped"));
+        QCOMPARE(ctl(d, {QStringLiteral("start"), QStringLiteral("cam-7")}).exitCode, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("cam-7")), 2, 10000);
+        QCOMPARE(ctl(d, {QStringLiteral("disable"), QStringLiteral("cam-7")}).exitCode, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("cam-7")), 0, 10000);
+
+        const CtlResult show = ctl(d, {QStringLiteral("show"), QStringLiteral("cam-7"), QStringLiteral("--json")});
+        const QJsonObject detail = show.json().value(QStringLiteral("data")).toObject();
+        QCOMPARE(detail.value(QStringLiteral("description")).toString(), QStringLiteral("north gate"));
+        QCOMPARE(detail.value(QStringLiteral("isEnabled")).toBool(), false);
+        QCOMPARE(detail.value(QStringLiteral("imgWatchdogInterval")).toString(), QStringLiteral("00:00:03"));
+        QVERIFY(detail.value(QStringLiteral("changes")).toArray().size() >= 3);
+
+        const CtlResult unknown = ctl(d, {QStringLiteral("start"), QStringLiteral("nope")});
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY(unknown.err.contains("no worker with id 'nope'"));
+        QCOMPARE(ctl(d, {QStringLiteral("remove"), QStringLiteral("cam-7")}).exitCode, 0);
+        QCOMPARE(listWorkers(d).size(), 4);
+
+        // SIGTERM: every worker stops, the engine exits 0.
+        engine->terminate();
+        QVERIFY(engine->waitForFinished(15000));
+        QCOMPARE(engine->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(engine->exitCode(), 0);
+        QVERIFY(!QFile::exists(d + QStringLiteral("/control.sock")));
+    }
+
+    void everyAcknowledgedEditSurvivesSigkill()
+    {
+        QTemporaryDir dir;
+        const QString d = dir.path();
+        auto engine = startEngine(d);
+        QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
+        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("w"), QStringLiteral("--streamer"),
+                         QStringLiteral("FakeStreamer"), QStringLiteral("--command"), QStringLiteral("fps=5")}).exitCode, 0);
+
+        // Many edits in flight on the control socket; kill the engine while
+        // they are being answered.
+        QLocalSocket socket;
+        socket.connectToServer(d + QStringLiteral("/control.sock"));
+        QVERIFY(socket.waitForConnected(5000));
+        const int total = 400;
+        for (int i = 1; i <= total; ++i) {
+            const QJsonObject req{{QStringLiteral("verb"), QStringLiteral("edit")}, {QStringLiteral("workerId"), QStringLiteral("w")},
+                                  {QStringLiteral("fields"), QJsonObject{{QStringLiteral("description"), QStringLiteral("edit %1").arg(i)}}}};
+            socket.write(QJsonDocument(req).toJson(QJsonDocument::Compact) + '\n');
+        }
+        socket.flush();
+        int acknowledged = 0;
+        QDeadlineTimer deadline(20000);
+        while (acknowledged < 60 && !deadline.hasExpired()) {
+            if (!socket.canReadLine() && !socket.waitForReadyRead(1000))
+                continue;
+            while (socket.canReadLine()) {
+                const QJsonObject reply = QJsonDocument::fromJson(socket.readLine()).object();
+                QVERIFY2(reply.value(QStringLiteral("success")).toBool(), qPrintable(reply.value(QStringLiteral("message")).toString()));
+                ++acknowledged;
+            }
+        }
+        ::kill(pid_t(engine->processId()), SIGKILL);
+        QVERIFY(engine->waitForFinished(5000));
+        QCOMPARE(engine->exitStatus(), QProcess::CrashExit);
+        QVERIFY(acknowledged >= 60);
+
+        auto second = startEngine(d);
+        QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000); // a stale socket file does not stop it
+        const QJsonObject detail = ctl(d, {QStringLiteral("show"), QStringLiteral("w"), QStringLiteral("--json")})
+                                       .json().value(QStringLiteral("data")).toObject();
+        const int stored = detail.value(QStringLiteral("description")).toString().mid(5).toInt();
+        QVERIFY2(stored >= acknowledged, qPrintable(QStringLiteral("stored edit %1, acknowledged %2").arg(stored).arg(acknowledged)));
+        QVERIFY(detail.value(QStringLiteral("changes")).toArray().size() >= acknowledged + 1);
+        second->terminate();
+        QVERIFY(second->waitForFinished(15000));
+        QCOMPARE(second->exitCode(), 0);
+    }
+
+    void aCorruptDatabaseStopsTheEngineAndIsKept()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("streamengine.db"));
+        QFile f(db);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(8192, '\x5A'));
+        f.close();
+        const QByteArray before = sha(db);
+        QProcess p;
+        p.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(p.waitForFinished(15000));
+        QCOMPARE(p.exitCode(), 1);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains("cannot use the database") && err.contains("kept"), err.constData());
+        QCOMPARE(sha(db), before);
+    }
+
+    void aSecondEngineOnTheSameFolderIsRefused()
+    {
+        QTemporaryDir dir;
+        auto first = startEngine(dir.path());
+        QTRY_VERIFY_WITH_TIMEOUT(controlUp(dir.path()), 10000);
+        QProcess second;
+        second.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(second.waitForFinished(15000));
+        QCOMPARE(second.exitCode(), 1);
+        QVERIFY(second.readAllStandardError().contains("another engine is already running"));
+        first->terminate();
+        QVERIFY(first->waitForFinished(15000));
+    }
+
+    void withoutADisplayItAsksForHeadless()
+    {
+#ifndef SE_HAVE_UI
+        QSKIP("this build has no dashboard: the engine is always headless");
+#endif
+        QTemporaryDir dir;
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char *v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+            env.remove(QLatin1StringView(v));
+        p.setProcessEnvironment(env);
+        p.start(engineBinary(), {QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(p.waitForFinished(15000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("--headless"));
+    }
+
+    void ctlWithoutAnEngineSaysSo()
+    {
+        QTemporaryDir dir;
+        const CtlResult r = ctl(dir.path(), {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY(r.err.contains("no engine is running"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngineProcess)
+#include "tst_engineprocess.moc"

@@ -1,0 +1,243 @@
+#include "Store.h"
+#include "StreamerFactory.h"
+#include "TestEnv.h"
+#include "WorkerManager.h"
+
+#include <QTemporaryDir>
+#include <QUuid>
+#include <QtTest>
+
+using namespace se;
+using namespace std::chrono_literals;
+
+namespace {
+WorkerConfig fake(const QString &command = QStringLiteral("fps=10"), const QString &id = {})
+{
+    WorkerConfig c;
+    c.id = id;
+    c.name = QStringLiteral("Cam");
+    c.command = command;
+    c.streamerType = QStringLiteral("FakeStreamer");
+    c.imageWatchdog = {true, 2s, 2s};
+    return c;
+}
+} // namespace
+
+class TestManager : public QObject {
+    Q_OBJECT
+    StreamerFactory m_factory;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<WorkerManager> m_manager;
+
+    void reopen()
+    {
+        m_manager.reset();
+        m_store = std::make_unique<Store>();
+        QString error;
+        QVERIFY2(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test"), &error), qPrintable(error));
+        m_manager = std::make_unique<WorkerManager>(*m_store, m_factory);
+        QVERIFY(m_manager->load(&error));
+    }
+
+    bool allRunning() const
+    {
+        const QList<Worker *> all = m_manager->workers();
+        return std::all_of(all.begin(), all.end(), [](Worker *w) { return w->state() == WorkerState::Running; });
+    }
+
+    void stopAll()
+    {
+        m_manager->stopAll();
+        QTRY_VERIFY(m_manager->allIdle());
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_factory.loadPlugins({pluginDir()}) > 0); }
+
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        reopen();
+    }
+
+    void cleanup()
+    {
+        if (m_manager)
+            stopAll();
+        m_manager.reset();
+        m_store.reset();
+    }
+
+    void createMakesAnIdStoresAndStarts()
+    {
+        QSignalSpy added(m_manager.get(), &WorkerManager::workerAdded);
+        const OpResult r = m_manager->create(fake());
+        QVERIFY2(r.ok, qPrintable(r.message));
+        QVERIFY(!QUuid::fromString(r.workerId).isNull());
+        QCOMPARE(added.size(), 1);
+        QTRY_COMPARE(m_manager->worker(r.workerId)->state(), WorkerState::Running);
+        QCOMPARE(m_store->workers().size(), 1);
+        QCOMPARE(m_store->workers()[0].config.id, r.workerId);
+    }
+
+    void badInputIsRefusedAndNothingIsStored_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("streamer");
+        QTest::addColumn<int>("intervalMs");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("empty command") << "  " << "FakeStreamer" << 2000 << "command is empty";
+        QTest::newRow("unknown streamer") << "fps=5" << "Nope" << 2000 << "unknown streamer type 'Nope'";
+        QTest::newRow("interval too short") << "fps=5" << "FakeStreamer" << 500 << "at least 1 s";
+    }
+    void badInputIsRefusedAndNothingIsStored()
+    {
+        QFETCH(QString, command);
+        QFETCH(QString, streamer);
+        QFETCH(int, intervalMs);
+        QFETCH(QString, expected);
+        WorkerConfig c = fake(command);
+        c.streamerType = streamer;
+        c.imageWatchdog.interval = Millis(intervalMs);
+        const OpResult r = m_manager->create(c);
+        QVERIFY(!r.ok);
+        QVERIFY2(r.message.contains(expected), qPrintable(r.message));
+        QVERIFY(m_manager->workers().isEmpty());
+        QVERIFY(m_store->workers().isEmpty());
+    }
+
+    void aDuplicateIdIsRefused()
+    {
+        QVERIFY(m_manager->create(fake(QStringLiteral("fps=5"), QStringLiteral("cam-1"))).ok);
+        const OpResult r = m_manager->create(fake(QStringLiteral("fps=5"), QStringLiteral("cam-1")));
+        QVERIFY(!r.ok);
+        QVERIFY2(r.message.contains(QStringLiteral("exists already")), qPrintable(r.message));
+        QCOMPARE(m_store->workers().size(), 1);
+    }
+
+    void anEditRecordsEachChangedFieldFromTo()
+    {
+        const QString id = m_manager->create(fake()).workerId;
+        QSignalSpy changed(m_manager.get(), &WorkerManager::workerChanged);
+        WorkerPatch p;
+        p.name = QStringLiteral("Cam North");
+        p.imageWatchdogInterval = 4s;
+        const OpResult r = m_manager->edit(id, p);
+        QVERIFY2(r.ok, qPrintable(r.message));
+        QVERIFY(changed.size() >= 1);
+        const auto log = m_manager->changeLog(id);
+        QCOMPARE(log.size(), 3); // created + two fields
+        QCOMPARE(log[1].details, QStringLiteral("name: 'Cam' -> 'Cam North'"));
+        QCOMPARE(log[2].details, QStringLiteral("imgWatchdogInterval: '2s' -> '4s'"));
+        QCOMPARE(m_manager->worker(id)->config().name, QStringLiteral("Cam North"));
+
+        const OpResult same = m_manager->edit(id, p);
+        QVERIFY(same.ok);
+        QCOMPARE(same.message, QStringLiteral("nothing changed"));
+
+        WorkerPatch bad;
+        bad.streamerType = QStringLiteral("Nope");
+        QVERIFY(!m_manager->edit(id, bad).ok);
+        QCOMPARE(m_store->workers()[0].config.streamerType, QStringLiteral("FakeStreamer"));
+    }
+
+    void unknownAndRemovedWorkersAreRefusedEverywhere()
+    {
+        const QString id = m_manager->create(fake()).workerId;
+        QVERIFY(m_manager->remove(id).ok);
+        WorkerPatch p;
+        p.name = QStringLiteral("x");
+        for (const OpResult &r : {m_manager->edit(id, p), m_manager->start(id), m_manager->stop(id), m_manager->restart(id),
+                                  m_manager->remove(id), m_manager->setEnabled(id, false), m_manager->resetWatchdogEventCount(id),
+                                  m_manager->start(QStringLiteral("never-was"))}) {
+            QVERIFY(!r.ok);
+            QVERIFY2(r.message.startsWith(QStringLiteral("no worker with id")), qPrintable(r.message));
+        }
+    }
+
+    void removeStopsDeletesAndReports()
+    {
+        const QString id = m_manager->create(fake(QStringLiteral("fps=10 stop-delay=0.3"))).workerId;
+        QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Running);
+        QPointer<Worker> w = m_manager->worker(id);
+        QSignalSpy removed(m_manager.get(), &WorkerManager::workerRemoved);
+        QVERIFY(m_manager->remove(id).ok);
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(removed.first().first().toString(), id);
+        QVERIFY(!m_manager->worker(id));
+        QVERIFY(m_store->workers().isEmpty());
+        QTRY_VERIFY(w.isNull()); // destroyed once its streamer stopped
+        QVERIFY(m_manager->allIdle());
+    }
+
+    void disabledWorkersStopAndStayDownAtBoot()
+    {
+        const QString a = m_manager->create(fake()).workerId;
+        const QString b = m_manager->create(fake()).workerId;
+        QTRY_COMPARE(m_manager->worker(b)->state(), WorkerState::Running);
+        const OpResult r = m_manager->setEnabled(b, false);
+        QVERIFY2(r.ok, qPrintable(r.message));
+        QTRY_COMPARE(m_manager->worker(b)->state(), WorkerState::Idle);
+        const OpResult refused = m_manager->start(b);
+        QVERIFY(!refused.ok);
+        QVERIFY(refused.message.contains(QStringLiteral("disabled")));
+        stopAll();
+
+        reopen(); // the engine restarts
+        m_manager->startEnabled();
+        QCOMPARE(m_manager->worker(a)->state(), WorkerState::Starting);
+        QCOMPARE(m_manager->worker(b)->state(), WorkerState::Idle);
+        QVERIFY(!m_manager->worker(b)->config().enabled);
+        QVERIFY(m_manager->setEnabled(b, true).ok);
+        QTRY_COMPARE(m_manager->worker(b)->state(), WorkerState::Running);
+    }
+
+    void bootStartsEveryEnabledWorkerSideBySide()
+    {
+        for (int i = 0; i < 50; ++i)
+            QVERIFY(m_manager->create(fake(QStringLiteral("fps=5 start-delay=0.3")), WorkerManager::StartNow::No).ok);
+        m_manager->startEnabled();
+        // Every start returned at once: all are under way before any is up.
+        for (Worker *w : m_manager->workers())
+            QCOMPARE(w->state(), WorkerState::Starting);
+        QTRY_VERIFY_WITH_TIMEOUT(allRunning(), 10000);
+    }
+
+    void watchdogEventsAreStoredWithTheirLogLines()
+    {
+        const QString id = m_manager->create(fake(QStringLiteral("fps=20 crash-after=0.2 log-every=0.05"))).workerId;
+        QSignalSpy events(m_manager.get(), &WorkerManager::watchdogEvent);
+        QTRY_VERIFY(events.size() >= 1);
+        m_manager->stop(id);
+        QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
+        const auto stored = m_manager->watchdogEvents(id);
+        QVERIFY(stored.size() >= 1);
+        QVERIFY(stored[0].logs.size() >= 3);
+        QVERIFY(stored[0].logs.size() <= 20);
+        QVERIFY(stored[0].message.contains(QStringLiteral("crashed")));
+        const int count = m_manager->worker(id)->watchdogEventCount();
+        QVERIFY(count >= 1);
+
+        reopen();
+        QCOMPARE(m_manager->worker(id)->watchdogEventCount(), count);
+        QVERIFY(m_manager->resetWatchdogEventCount(id).ok);
+        reopen();
+        QCOMPARE(m_manager->worker(id)->watchdogEventCount(), 0);
+        QCOMPARE(m_manager->watchdogEvents(id).size(), stored.size()); // the history stays
+    }
+
+    void stopAllEndsInAllStopped()
+    {
+        for (int i = 0; i < 5; ++i)
+            m_manager->create(fake(QStringLiteral("fps=10 stop-delay=0.1")));
+        QTRY_VERIFY(allRunning());
+        QSignalSpy done(m_manager.get(), &WorkerManager::allStopped);
+        m_manager->stopAll();
+        QTRY_COMPARE(done.size(), 1);
+        QVERIFY(m_manager->allIdle());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestManager)
+#include "tst_manager.moc"

@@ -1,0 +1,198 @@
+#include "Store.h"
+
+#include <QCryptographicHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace se;
+using namespace std::chrono_literals;
+
+static QByteArray fileHash(const QString &path)
+{
+    QFile f(path);
+    f.open(QIODevice::ReadOnly);
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+static WorkerConfig sampleWorker(const QString &id)
+{
+    WorkerConfig c;
+    c.id = id;
+    c.name = QStringLiteral("Cam ") + id;
+    c.description = QStringLiteral("desc");
+    c.command = QStringLiteral("fps=5");
+    c.streamerType = QStringLiteral("FakeStreamer");
+    c.imageWatchdog = {true, 7s, 3s};
+    return c;
+}
+
+class TestStore : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString path(const char *name) const { return m_dir.filePath(QLatin1StringView(name)); }
+
+private Q_SLOTS:
+    void theEngineIdIsMadeOnceAndKept()
+    {
+        QUuid id;
+        QDateTime installed;
+        {
+            Store s;
+            QString error;
+            QVERIFY2(s.open(path("id.db"), QStringLiteral("1.0"), &error), qPrintable(error));
+            id = s.identity().id;
+            installed = s.identity().installDate;
+            QVERIFY(!id.isNull());
+            QVERIFY(installed.isValid());
+            QVERIFY(s.setEngineNameAndDescription(QStringLiteral("Control Room 2"), QStringLiteral("rack 4")));
+        }
+        Store s;
+        QString error;
+        QVERIFY2(s.open(path("id.db"), QStringLiteral("1.1"), &error), qPrintable(error));
+        QCOMPARE(s.identity().id, id);
+        QCOMPARE(s.identity().installDate, installed);
+        QCOMPARE(s.identity().name, QStringLiteral("Control Room 2"));
+        QCOMPARE(s.identity().description, QStringLiteral("rack 4"));
+        QCOMPARE(s.identity().version, QStringLiteral("1.1"));
+    }
+
+    void workersRoundTripWithChangesAndEvents()
+    {
+        Store s;
+        QString error;
+        QVERIFY(s.open(path("w.db"), QStringLiteral("1"), &error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("b")), QStringLiteral("created"), &error));
+        QVERIFY(!s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error)); // duplicate id
+
+        WorkerConfig changed = sampleWorker(QStringLiteral("a"));
+        changed.command = QStringLiteral("fps=10");
+        QVERIFY(s.updateWorker(changed, diff(sampleWorker(QStringLiteral("a")), changed), &error));
+        QVERIFY(!s.updateWorker(sampleWorker(QStringLiteral("zz")), {}, &error));
+        QVERIFY(error.contains(QStringLiteral("zz")));
+
+        const auto workers = s.workers();
+        QCOMPARE(workers.size(), 2);
+        QCOMPARE(workers[0].config, changed); // kept in creation order
+        QCOMPARE(workers[1].config, sampleWorker(QStringLiteral("b")));
+
+        const auto log = s.changeLog(QStringLiteral("a"));
+        QCOMPARE(log.size(), 2);
+        QCOMPARE(log[0].description, QStringLiteral("created"));
+        QCOMPARE(log[1].description, QStringLiteral("command changed"));
+        QCOMPARE(log[1].details, QStringLiteral("command: 'fps=5' -> 'fps=10'"));
+
+        WatchdogEvent e;
+        e.workerId = QStringLiteral("a");
+        e.timestamp = QDateTime::currentDateTimeUtc();
+        e.cause = WatchdogEvent::Cause::Stalled;
+        e.message = QStringLiteral("no picture for 5 s");
+        for (int i = 1; i <= 20; ++i)
+            e.logs.append({i, LogLevel::Warning, QDateTime::currentDateTimeUtc(), QStringLiteral("line %1").arg(i)});
+        QVERIFY(s.addWatchdogEvent(e, 1, &error));
+        QVERIFY(e.id > 0);
+        const auto events = s.watchdogEvents(QStringLiteral("a"));
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events[0].cause, WatchdogEvent::Cause::Stalled);
+        QCOMPARE(events[0].logs.size(), 20);
+        QCOMPARE(events[0].logs.last().message, QStringLiteral("line 20"));
+        QCOMPARE(events[0].logs.last().level, LogLevel::Warning);
+        QCOMPARE(s.workers()[0].watchdogEventCount, 1);
+
+        QVERIFY(s.deleteWorker(QStringLiteral("a"), &error));
+        QCOMPARE(s.workers().size(), 1);
+        QVERIFY(s.changeLog(QStringLiteral("a")).isEmpty());
+        QVERIFY(s.watchdogEvents(QStringLiteral("a")).isEmpty());
+    }
+
+    void hubsAreKept()
+    {
+        Store s;
+        QString error;
+        QVERIFY(s.open(path("h.db"), QStringLiteral("1"), &error));
+        QVERIFY(s.addHub(QStringLiteral("http://127.0.0.1:9000/streamhub"), QStringLiteral("k1")));
+        QVERIFY(s.addHub(QStringLiteral("http://127.0.0.1:9001/streamhub"), QString()));
+        QCOMPARE(s.hubs().size(), 2);
+        QCOMPARE(s.hubs()[0].apiKey, QStringLiteral("k1"));
+        QVERIFY(s.removeHub(QStringLiteral("http://127.0.0.1:9000/streamhub"), &error));
+        QVERIFY(!s.removeHub(QStringLiteral("http://nowhere/streamhub"), &error));
+        QCOMPARE(s.hubs().size(), 1);
+    }
+
+    void aCorruptFileIsRefusedAndKept()
+    {
+        const QString p = path("corrupt.db");
+        {
+            Store s;
+            QString error;
+            QVERIFY(s.open(p, QStringLiteral("1"), &error));
+            QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        }
+        // Damage the middle of the file, as a disk fault would.
+        {
+            QFile f(p);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.size() > 4096);
+            f.seek(4096); // page 2: a table's root
+            f.write(QByteArray(200, '\xAB'));
+        }
+        const QByteArray before = fileHash(p);
+        Store s;
+        QString error;
+        QVERIFY(!s.open(p, QStringLiteral("1"), &error));
+        QVERIFY2(error.contains(p) && error.contains(QStringLiteral("kept")), qPrintable(error));
+        QVERIFY(!s.isOpen());
+        QCOMPARE(fileHash(p), before);
+    }
+
+    void aFileThatIsNoDatabaseIsRefusedAndKept()
+    {
+        const QString p = path("text.db");
+        QFile f(p);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray("this is not a database, but an operator's note\n").repeated(200));
+        f.close();
+        const QByteArray before = fileHash(p);
+        Store s;
+        QString error;
+        QVERIFY(!s.open(p, QStringLiteral("1"), &error));
+        QVERIFY2(error.contains(QStringLiteral("not an SQLite database")) || error.contains(QStringLiteral("damaged")), qPrintable(error));
+        QCOMPARE(fileHash(p), before);
+    }
+
+    void aForeignOrNewerDatabaseIsRefused()
+    {
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            db.setDatabaseName(path("foreign.db"));
+            QVERIFY(db.open());
+            QSqlQuery(db).exec(QStringLiteral("CREATE TABLE invoices (n INTEGER)"));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        Store s;
+        QString error;
+        QVERIFY(!s.open(path("foreign.db"), QStringLiteral("1"), &error));
+        QVERIFY2(error.contains(QStringLiteral("something else")), qPrintable(error));
+
+        {
+            Store s2;
+            QVERIFY(s2.open(path("newer.db"), QStringLiteral("1"), &error));
+        }
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
+            db.setDatabaseName(path("newer.db"));
+            QVERIFY(db.open());
+            QSqlQuery(db).exec(QStringLiteral("PRAGMA user_version=99"));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("newer"));
+        QVERIFY(!s.open(path("newer.db"), QStringLiteral("1"), &error));
+        QVERIFY2(error.contains(QStringLiteral("newer StreamEngine")), qPrintable(error));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"
