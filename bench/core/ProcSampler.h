@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QFile>
+#include <QString>
+#include <QStringList>
+
+#include <unistd.h>
+
+// CPU time and memory of one process, read from /proc.
+struct ProcSample {
+    double cpuSeconds = 0; // user + system
+    double rssMb = 0;
+};
+
+inline ProcSample sampleProcess(qint64 pid)
+{
+    ProcSample s;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        const double ticks = double(sysconf(_SC_CLK_TCK));
+        if (f.size() > 13)
+            s.cpuSeconds = (f[11].toDouble() + f[12].toDouble()) / ticks; // utime, stime
+    }
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (status.open(QIODevice::ReadOnly))
+        for (const QByteArray &line : status.readAll().split('\n'))
+            if (line.startsWith("VmRSS:"))
+                s.rssMb = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+    return s;
+}

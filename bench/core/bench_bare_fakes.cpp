@@ -1,0 +1,36 @@
+// The named peer of bench_engine: the same FakeStreamer instances producing
+// the same pictures, with no engine around them (no workers, no watchdog, no
+// store, no logs). What the engine costs is the difference.
+#include "Streamer.h"
+#include "StreamerFactory.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const int count = app.arguments().value(1, QStringLiteral("200")).toInt();
+    const QString command = app.arguments().value(2, QStringLiteral("fps=5"));
+    se::StreamerFactory factory;
+    factory.loadPlugins({qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")});
+    std::vector<std::unique_ptr<se::Streamer>> streamers;
+    qint64 pictures = 0;
+    for (int i = 0; i < count; ++i) {
+        QString error;
+        auto s = factory.create(QStringLiteral("FakeStreamer"), &error);
+        if (!s) {
+            QTextStream(stderr) << error << '\n';
+            return 1;
+        }
+        QObject::connect(s.get(), &se::Streamer::picture, [&pictures](const QByteArray &) { ++pictures; });
+        se::StreamerConfig c;
+        c.workerId = QString::number(i);
+        c.name = QStringLiteral("Bare %1").arg(i);
+        c.command = command;
+        s->start(c);
+        streamers.push_back(std::move(s));
+    }
+    QTextStream(stdout) << "READY" << Qt::endl;
+    return app.exec();
+}

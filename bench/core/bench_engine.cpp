@@ -1,0 +1,140 @@
+// Issue 2's benchmark: boot 200 FakeStreamer workers until all are Running;
+// then the engine's CPU and memory with 200 workers at 5 pictures/s for 30 s,
+// side by side with the same streamers without the engine (bench_bare_fakes).
+//   ./dev bench -R bench_engine      (or: build/bin/bench_engine [workers] [seconds])
+#include "Engine.h"
+#include "ProcSampler.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTextStream>
+#include <QThread>
+
+#include <algorithm>
+
+using namespace se;
+
+namespace {
+QTextStream out(stdout);
+
+bool allRunning(WorkerManager &m)
+{
+    const QList<Worker *> all = m.workers();
+    return std::all_of(all.begin(), all.end(), [](Worker *w) { return w->state() == WorkerState::Running; });
+}
+
+void waitUntil(const std::function<bool()> &done, int ms)
+{
+    QDeadlineTimer deadline(ms);
+    while (!done() && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+}
+
+struct Load {
+    double cpuPercent = 0;
+    double rssMb = 0;
+};
+
+// Lets a process run `seconds`, then reports its CPU share and memory.
+Load measure(QProcess &p, int seconds)
+{
+    const ProcSample a = sampleProcess(p.processId());
+    QElapsedTimer t;
+    t.start();
+    waitUntil([&] { return t.elapsed() >= seconds * 1000; }, seconds * 1000 + 1000);
+    const ProcSample b = sampleProcess(p.processId());
+    return {100.0 * (b.cpuSeconds - a.cpuSeconds) / (t.elapsed() / 1000.0), b.rssMb};
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const int workers = app.arguments().value(1, QStringLiteral("200")).toInt();
+    const int seconds = app.arguments().value(2, QStringLiteral("30")).toInt();
+    const QString bin = qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/bin/");
+    QTemporaryDir dir;
+
+    // 1. Boot, in-process: every enabled worker from stored to Running.
+    double bootMs = 0;
+    {
+        Engine engine;
+        EngineOptions o;
+        o.dataDir = dir.path();
+        o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
+        QString error;
+        if (!engine.open(o, &error)) {
+            QTextStream(stderr) << error << '\n';
+            return 1;
+        }
+        for (int i = 0; i < workers; ++i) {
+            WorkerConfig c;
+            c.name = QStringLiteral("Bench %1").arg(i);
+            c.command = QStringLiteral("fps=5");
+            c.streamerType = QStringLiteral("FakeStreamer");
+            engine.workers().create(c, WorkerManager::StartNow::No);
+        }
+        QElapsedTimer t;
+        t.start();
+        engine.boot();
+        waitUntil([&] { return allRunning(engine.workers()); }, 30000);
+        bootMs = t.nsecsElapsed() / 1e6;
+        if (!allRunning(engine.workers())) {
+            QTextStream(stderr) << "not every worker came up\n";
+            return 1;
+        }
+        engine.shutdown();
+        waitUntil([&] { return engine.workers().allIdle(); }, 10000);
+    }
+
+    // 2. The real program, headless, against the same data folder.
+    QProcess engineProcess;
+    engineProcess.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QElapsedTimer processBoot;
+    processBoot.start();
+    engineProcess.start(bin + QStringLiteral("streamengine"), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path()});
+    auto runningCount = [&] {
+        QProcess ctl;
+        ctl.start(bin + QStringLiteral("streamengine"), {QStringLiteral("ctl"), QStringLiteral("list"), QStringLiteral("--json"),
+                                                         QStringLiteral("--data-dir"), dir.path()});
+        ctl.waitForFinished(10000);
+        return int(ctl.readAllStandardOutput().count("\"state\": 2"));
+    };
+    int up = 0;
+    QDeadlineTimer deadline(60000);
+    while (up < workers && !deadline.hasExpired()) {
+        up = runningCount();
+        QThread::msleep(100); // polling interval of the observer, not a wait for an event of the engine
+    }
+    const double processBootMs = processBoot.nsecsElapsed() / 1e6;
+    const Load engineLoad = measure(engineProcess, seconds);
+    engineProcess.terminate();
+    engineProcess.waitForFinished(15000);
+
+    // 3. The peer: the same streamers, no engine.
+    QProcess bare;
+    bare.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    bare.start(bin + QStringLiteral("bench_bare_fakes"), {QString::number(workers), QStringLiteral("fps=5")});
+    bare.waitForReadyRead(30000);
+    const Load bareLoad = measure(bare, seconds);
+    bare.kill();
+    bare.waitForFinished();
+
+    out << "\nStreamEngine core benchmark: " << workers << " FakeStreamer workers at 5 pictures/s, " << seconds << " s per run\n\n";
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("boot, in-process: stored -> all Running"), -52).arg(QStringLiteral("%1 ms").arg(bootMs, 0, 'f', 1));
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("boot, streamengine process: exec -> all Running seen"), -52)
+               .arg(QStringLiteral("%1 ms (ctl polling every 100 ms)").arg(processBootMs, 0, 'f', 0));
+    out << '\n' << QStringLiteral("%1 %2 %3\n").arg(QStringLiteral("run"), -44).arg(QStringLiteral("CPU % of one core"), 18).arg(QStringLiteral("RSS MB"), 8);
+    out << QStringLiteral("%1 %2 %3\n").arg(QStringLiteral("streamengine --headless (engine + streamers)"), -44)
+               .arg(engineLoad.cpuPercent, 18, 'f', 1).arg(engineLoad.rssMb, 8, 'f', 1);
+    out << QStringLiteral("%1 %2 %3\n").arg(QStringLiteral("peer: bare FakeStreamers, no engine"), -44)
+               .arg(bareLoad.cpuPercent, 18, 'f', 1).arg(bareLoad.rssMb, 8, 'f', 1);
+    out << QStringLiteral("%1 %2 %3\n").arg(QStringLiteral("engine's own share (difference)"), -44)
+               .arg(engineLoad.cpuPercent - bareLoad.cpuPercent, 18, 'f', 1).arg(engineLoad.rssMb - bareLoad.rssMb, 8, 'f', 1);
+    out << "\ngoals: all Running within 2000 ms; engine under 25% of one core and 150 MB RSS\n";
+    out.flush();
+    return 0;
+}
