@@ -1,0 +1,150 @@
+#pragma once
+
+// Shared by the streamer suites: load a plugin the way the engine does, record
+// everything a Streamer says, and count what a process holds.
+
+#include "Streamer.h"
+
+#include <QByteArray>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QPluginLoader>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace se::test {
+
+inline QString pluginDir()
+{
+    return qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins");
+}
+
+// Every streamer plugin of the build's plugin folder, by type name.
+inline QHash<QString, StreamerPlugin *> loadPlugins(QStringList *errors = nullptr)
+{
+    QHash<QString, StreamerPlugin *> out;
+    const QDir dir(pluginDir());
+    for (const QFileInfo &fi : dir.entryInfoList({QStringLiteral("*.so")}, QDir::Files)) {
+        auto *loader = new QPluginLoader(fi.absoluteFilePath()); // kept loaded for the whole run
+        auto *plugin = qobject_cast<StreamerPlugin *>(loader->instance());
+        if (plugin)
+            out.insert(plugin->typeName(), plugin);
+        else if (errors)
+            *errors << fi.fileName() + QStringLiteral(": ") + loader->errorString();
+    }
+    return out;
+}
+
+inline StreamerPlugin *plugin(const QString &type)
+{
+    static const QHash<QString, StreamerPlugin *> plugins = loadPlugins();
+    return plugins.value(type);
+}
+
+// Records one streamer's signals and checks the contract as they come.
+struct Recorder : QObject {
+    explicit Recorder(Streamer *s) : streamer(s)
+    {
+        QObject::connect(s, &Streamer::producing, this, [this] {
+            ++producing;
+            if (terminals() > terminalsAtStart)
+                contractBroken = QStringLiteral("producing after a terminal signal");
+        });
+        QObject::connect(s, &Streamer::picture, this, [this](const QByteArray &jpeg) {
+            ++pictures;
+            last = jpeg;
+            if (!producing)
+                contractBroken = QStringLiteral("picture before producing");
+            if (!jpeg.startsWith("\xFF\xD8") || !jpeg.endsWith("\xFF\xD9"))
+                contractBroken = QStringLiteral("a picture that is not one whole JPEG");
+        });
+        QObject::connect(s, &Streamer::logLine, this, [this](se::LogLevel level, const QString &text) {
+            logs << QStringLiteral("%1 %2").arg(int(level)).arg(text);
+        });
+        QObject::connect(s, &Streamer::failed, this, [this](const QString &reason) {
+            ++failedCount;
+            failReason = reason;
+        });
+        QObject::connect(s, &Streamer::ended, this, [this] { ++endedCount; });
+        QObject::connect(s, &Streamer::stopped, this, [this] { ++stoppedCount; });
+    }
+    int terminals() const { return failedCount + endedCount + stoppedCount; }
+    // Forget what happened so far (before the next start()).
+    void rearm()
+    {
+        producing = pictures = 0;
+        last.clear();
+        failReason.clear();
+        terminalsAtStart = terminals();
+    }
+    bool terminated() const { return terminals() > terminalsAtStart; }
+    QString logText() const { return logs.join(QLatin1Char('\n')); }
+
+    Streamer *streamer;
+    int producing = 0;
+    int pictures = 0;
+    QByteArray last;
+    QStringList logs;
+    int failedCount = 0, endedCount = 0, stoppedCount = 0;
+    int terminalsAtStart = 0;
+    QString failReason;
+    QString contractBroken;
+};
+
+inline bool isJpeg(const QByteArray &bytes)
+{
+    QImage img;
+    return img.loadFromData(bytes, "JPG") && !img.isNull();
+}
+
+inline int openFdCount()
+{
+    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).size());
+}
+
+inline QString openFds()
+{
+    QStringList out;
+    const QDir dir(QStringLiteral("/proc/self/fd"));
+    for (const QFileInfo &fi : dir.entryInfoList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System))
+        out << fi.fileName() + QStringLiteral("->") + fi.symLinkTarget();
+    return out.join(QLatin1Char(' '));
+}
+
+// Processes whose parent is this process, zombies included.
+inline QList<int> childProcesses()
+{
+    QList<int> out;
+    const QString self = QString::number(::getpid());
+    const QDir proc(QStringLiteral("/proc"));
+    for (const QString &name : proc.entryList(QDir::Dirs)) {
+        bool ok = false;
+        const int pid = name.toInt(&ok);
+        if (!ok)
+            continue;
+        QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray stat = f.readAll();
+        const qsizetype close = stat.lastIndexOf(')');
+        const QList<QByteArray> rest = stat.mid(close + 2).split(' ');
+        if (rest.size() > 1 && rest.at(1) == self.toLatin1())
+            out << pid;
+    }
+    return out;
+}
+
+// Whether any process is still in the given process group.
+inline bool processGroupAlive(int pgid)
+{
+    return pgid > 0 && ::kill(-pgid, 0) == 0;
+}
+
+} // namespace se::test
