@@ -1,0 +1,76 @@
+#include "ContractMessages.h"
+
+#include "ContractJson.h"
+#include "WorkerManager.h"
+
+#include <QJsonArray>
+
+namespace se::contract {
+
+QJsonObject workerChangeEvent(const WorkerSnapshot &worker, ChangeEventType type)
+{
+    QJsonObject o = workerInfo(worker);
+    o.insert(QStringLiteral("changeEventType"), int(type));
+    return o;
+}
+
+QJsonObject engineInfo(const EngineFacts &e)
+{
+    QJsonArray hubs;
+    for (const HubEntry &h : e.hubs)
+        hubs.append(QJsonObject{{QStringLiteral("id"), h.id},
+                                {QStringLiteral("hubUrl"), h.url},
+                                {QStringLiteral("apiKey"), h.apiKey.isEmpty() ? QString() : QStringLiteral("****")}});
+    return {
+        {QStringLiteral("engineName"), e.identity.name},
+        {QStringLiteral("engineDescription"), e.identity.description},
+        {QStringLiteral("engineStartDate"), dateTime(e.startDate)},
+        {QStringLiteral("version"), e.version},
+        {QStringLiteral("installDate"), dateTime(e.identity.installDate)},
+        {QStringLiteral("hubUrls"), hubs},
+        {QStringLiteral("streamers"), QJsonArray::fromStringList(e.streamers)},
+    };
+}
+
+QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type)
+{
+    QJsonObject o = engineInfo(engine);
+    o.insert(QStringLiteral("changeEventType"), int(type));
+    return o;
+}
+
+static QJsonObject baseLog(const LogEntry &entry)
+{
+    return {{QStringLiteral("message"), entry.message},
+            {QStringLiteral("logSequenceNumber"), entry.sequence},
+            {QStringLiteral("logLevel"), int(entry.level)},
+            {QStringLiteral("logTimestamp"), dateTime(entry.timestamp)}};
+}
+
+QJsonObject workerLog(const QString &workerId, const LogEntry &entry)
+{
+    QJsonObject o = baseLog(entry);
+    o.insert(QStringLiteral("workerId"), workerId);
+    return o;
+}
+
+QJsonObject engineLog(const LogEntry &entry)
+{
+    return baseLog(entry);
+}
+
+QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence)
+{
+    return {{QStringLiteral("imageBytes"), QString::fromLatin1(jpeg.toBase64())},
+            {QStringLiteral("workerId"), workerId},
+            {QStringLiteral("imageSequenceNumber"), sequence}};
+}
+
+void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, const QDateTime &now)
+{
+    message.insert(QStringLiteral("engineId"), engineId.toString(QUuid::WithoutBraces));
+    message.insert(QStringLiteral("timestamp"), dateTime(now));
+    message.insert(QStringLiteral("sequenceNumber"), sequenceNumber);
+}
+
+} // namespace se::contract

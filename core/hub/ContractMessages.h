@@ -1,0 +1,42 @@
+#pragma once
+
+#include "LogBuffer.h"
+#include "Store.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QStringList>
+#include <QUuid>
+
+namespace se {
+struct WorkerSnapshot;
+
+// The engine-to-hub messages of the contract, built from the domain. Base
+// fields (engineId, timestamp, sequenceNumber) are added by fillBase() when
+// a message leaves, so that they say when it was sent.
+namespace contract {
+
+enum class ChangeEventType { Created = 0, Updated = 1, Deleted = 2 };
+
+QJsonObject workerChangeEvent(const WorkerSnapshot &worker, ChangeEventType type);
+
+struct EngineFacts {
+    EngineIdentity identity;
+    QDateTime startDate;
+    QString version;
+    QList<HubEntry> hubs;
+    QStringList streamers;
+};
+// BaseEngineInfo; hub API keys are never sent (masked).
+QJsonObject engineInfo(const EngineFacts &engine);
+QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type);
+
+QJsonObject workerLog(const QString &workerId, const LogEntry &entry);
+QJsonObject engineLog(const LogEntry &entry);
+QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence);
+
+void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, const QDateTime &now);
+
+} // namespace contract
+} // namespace se

@@ -1,0 +1,145 @@
+#include "HubCommands.h"
+
+#include "ContractJson.h"
+#include "Engine.h"
+
+namespace se {
+
+namespace {
+QJsonObject fromOp(const OpResult &r)
+{
+    return HubCommands::result(r.ok, r.message);
+}
+
+QJsonObject logLine(const LogEntry &l)
+{
+    return {{QStringLiteral("message"), l.message},
+            {QStringLiteral("logTimestamp"), contract::dateTime(l.timestamp)},
+            {QStringLiteral("logLevel"), int(l.level)}};
+}
+} // namespace
+
+const QStringList &HubCommands::methods()
+{
+    static const QStringList names{
+        QStringLiteral("CreateWorker"),         QStringLiteral("EditWorker"),
+        QStringLiteral("RemoveWorker"),         QStringLiteral("StartWorker"),
+        QStringLiteral("StopWorker"),           QStringLiteral("EnableDisableWorker"),
+        QStringLiteral("ResetWatchdogEventCount"), QStringLiteral("GetWorkerChangeLogs"),
+        QStringLiteral("GetWorkerEventsWithLogs"), QStringLiteral("EngineEditName"),
+        QStringLiteral("RemoveHubConnection"),
+    };
+    return names;
+}
+
+HubCommands::HubCommands(Engine &engine, std::function<bool(const QString &)> removeHub)
+    : m_engine(engine), m_removeHub(std::move(removeHub))
+{
+}
+
+QJsonObject HubCommands::result(bool success, const QString &message, const QJsonValue &data)
+{
+    return {{QStringLiteral("success"), success}, {QStringLiteral("message"), message}, {QStringLiteral("data"), data}};
+}
+
+QJsonObject HubCommands::handle(const QString &method, const QJsonArray &arguments)
+{
+    if (!methods().contains(method))
+        return result(false, QStringLiteral("unknown method '%1'").arg(method));
+    if (arguments.size() != 1)
+        return result(false, QStringLiteral("%1 takes one argument, got %2").arg(method).arg(arguments.size()));
+
+    if (method == QLatin1String("RemoveHubConnection")) {
+        const QJsonValue url = arguments[0];
+        if (!url.isString() || url.toString().isEmpty())
+            return result(false, QStringLiteral("RemoveHubConnection takes the hub URL as a string"));
+        return m_removeHub(url.toString()) ? result(true, QStringLiteral("hub connection removed"))
+                                           : result(false, QStringLiteral("no hub %1").arg(url.toString()));
+    }
+
+    if (!arguments[0].isObject())
+        return result(false, QStringLiteral("%1 takes an object argument").arg(method));
+    const QJsonObject message = arguments[0].toObject();
+
+    if (method == QLatin1String("EngineEditName")) {
+        const QJsonValue name = contract::field(message, QLatin1StringView("engineName"));
+        const QJsonValue description = contract::field(message, QLatin1StringView("engineDescription"));
+        if (!name.isString())
+            return result(false, QStringLiteral("missing field 'engineName'"));
+        if (!description.isString() && !description.isNull() && !description.isUndefined())
+            return result(false, QStringLiteral("'engineDescription' must be a string"));
+        return fromOp(m_engine.setNameAndDescription(name.toString(), description.toString()));
+    }
+    if (method == QLatin1String("CreateWorker"))
+        return createOrEdit(message, true);
+
+    const QJsonValue idValue = contract::field(message, QLatin1StringView("workerId"));
+    if (!idValue.isString() || idValue.toString().isEmpty())
+        return result(false, QStringLiteral("missing field 'workerId'"));
+    const QString id = idValue.toString();
+    WorkerManager &m = m_engine.workers();
+
+    if (method == QLatin1String("EditWorker"))
+        return createOrEdit(message, false);
+    if (method == QLatin1String("RemoveWorker")) return fromOp(m.remove(id));
+    if (method == QLatin1String("StartWorker")) return fromOp(m.start(id));
+    if (method == QLatin1String("StopWorker")) return fromOp(m.stop(id));
+    if (method == QLatin1String("ResetWatchdogEventCount")) return fromOp(m.resetWatchdogEventCount(id));
+    if (method == QLatin1String("EnableDisableWorker")) {
+        const QJsonValue enable = contract::field(message, QLatin1StringView("enable"));
+        if (!enable.isBool())
+            return result(false, QStringLiteral("missing field 'enable' (true or false)"));
+        return fromOp(m.setEnabled(id, enable.toBool()));
+    }
+    if (!m.worker(id))
+        return result(false, QStringLiteral("no worker with id '%1'").arg(id));
+    if (method == QLatin1String("GetWorkerChangeLogs")) {
+        QJsonArray changes;
+        for (const ChangeLogEntry &c : m.changeLog(id))
+            changes.append(QJsonObject{{QStringLiteral("changeTimestamp"), contract::dateTime(c.timestamp)},
+                                       {QStringLiteral("changeDescription"), c.description},
+                                       {QStringLiteral("changeDetails"), c.details}});
+        return result(true, QStringLiteral("%1 changes").arg(changes.size()),
+                      QJsonObject{{QStringLiteral("workerId"), id}, {QStringLiteral("changes"), changes}});
+    }
+    // GetWorkerEventsWithLogs
+    QJsonArray events;
+    for (const WatchdogEvent &e : m.watchdogEvents(id)) {
+        QJsonArray logs;
+        for (const LogEntry &l : e.logs)
+            logs.append(logLine(l));
+        events.append(QJsonObject{{QStringLiteral("eventTimestamp"), contract::dateTime(e.timestamp)},
+                                  {QStringLiteral("eventMessage"), e.message},
+                                  {QStringLiteral("logs"), logs}});
+    }
+    return result(true, QStringLiteral("%1 watchdog events").arg(events.size()), QJsonObject{{QStringLiteral("events"), events}});
+}
+
+QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create)
+{
+    QString why;
+    auto patch = contract::workerPatch(message, &why);
+    if (!patch)
+        return result(false, why);
+    WorkerManager &m = m_engine.workers();
+    const QString id = contract::field(message, QLatin1StringView("workerId")).toString();
+    if (create) {
+        if (!patch->command)
+            return result(false, QStringLiteral("missing field 'command'"));
+        if (!patch->streamerType)
+            return result(false, QStringLiteral("missing field 'streamerType'"));
+        WorkerConfig c = patch->appliedTo(WorkerConfig{});
+        c.id = id;
+        const OpResult r = m.create(c);
+        return result(r.ok, r.message, r.workerId.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{{QStringLiteral("workerId"), r.workerId}}));
+    }
+    // Enabling or disabling through an edit starts or stops, as EnableDisableWorker does.
+    const std::optional<bool> enabled = std::exchange(patch->enabled, std::nullopt);
+    OpResult r = m.edit(id, *patch);
+    if (!r.ok || !enabled || !m.worker(id) || m.worker(id)->config().enabled == *enabled)
+        return fromOp(r);
+    const OpResult e = m.setEnabled(id, *enabled);
+    return result(e.ok, QStringLiteral("%1; %2").arg(r.message, e.message));
+}
+
+} // namespace se

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+#include <functional>
+
+namespace se {
+
+class Engine;
+
+// The hub-to-engine methods of the contract, answered as CommandResults
+// ({success, message, data}). Every answer is immediate: the domain's
+// operations never block, so a hub always hears back within its 5 s.
+class HubCommands {
+public:
+    // The method names a hub may invoke.
+    static const QStringList &methods();
+
+    HubCommands(Engine &engine, std::function<bool(const QString &url)> removeHub);
+
+    QJsonObject handle(const QString &method, const QJsonArray &arguments);
+
+    static QJsonObject result(bool success, const QString &message, const QJsonValue &data = QJsonValue::Null);
+
+private:
+    QJsonObject createOrEdit(const QJsonObject &message, bool create);
+
+    Engine &m_engine;
+    std::function<bool(const QString &)> m_removeHub;
+};
+
+} // namespace se
