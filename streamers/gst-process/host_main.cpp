@@ -23,6 +23,8 @@
 //   EOS
 //   STOPPED
 
+#include "GstUtil.h"
+
 #include <gst/gst.h>
 #include <glib-unix.h>
 
@@ -44,7 +46,9 @@
 
 namespace {
 
-enum Level { Trace = 0, Debug = 1, Information = 2, Warning = 3, Error = 4, Critical = 5 };
+using se::gst::Level;
+constexpr Level Trace = Level::Trace, Debug = Level::Debug, Information = Level::Information,
+                Warning = Level::Warning, Error = Level::Error, Critical = Level::Critical;
 
 int g_proto = 1;
 int g_jpegFd = -1;
@@ -58,8 +62,7 @@ guint g_eosDeadlineMs = 1000;
 std::atomic<bool> g_firstBuffer{false};
 std::atomic<bool> g_playing{false};
 std::atomic<bool> g_flowingSent{false};
-std::map<std::string, std::pair<guint64, guint64>> g_qos; // element -> processed, dropped
-bool g_qosDirty = false;
+se::gst::QosCounter g_qos;
 GstClockTime g_startTime = 0;
 
 std::string escape(const char *s)
@@ -107,35 +110,12 @@ void sendError(const char *source, const char *message, const char *debug)
     sendLine(std::string("ERROR\t") + escape(source) + '\t' + escape(message) + '\t' + escape(debug));
 }
 
-Level levelOf(GstDebugLevel level)
-{
-    switch (level) {
-    case GST_LEVEL_ERROR: return Error;
-    case GST_LEVEL_WARNING: return Warning;
-    case GST_LEVEL_FIXME: return Warning;
-    case GST_LEVEL_INFO: return Information;
-    case GST_LEVEL_DEBUG: return Debug;
-    default: return Trace;
-    }
-}
-
 void debugLog(GstDebugCategory *category, GstDebugLevel level, const gchar *file, const gchar *function, gint line,
               GObject *object, GstDebugMessage *message, gpointer)
 {
     const GstClockTime elapsed = GST_CLOCK_DIFF(g_startTime, gst_util_get_timestamp());
-    gchar *obj = nullptr;
-    if (object && GST_IS_PAD(object) && GST_OBJECT_PARENT(object))
-        obj = g_strdup_printf("<%s:%s>", GST_OBJECT_NAME(GST_OBJECT_PARENT(object)), GST_OBJECT_NAME(object));
-    else if (object && GST_IS_OBJECT(object))
-        obj = g_strdup_printf("<%s>", GST_OBJECT_NAME(object));
-    const gchar *base = file ? strrchr(file, '/') : nullptr;
-    gchar *text = g_strdup_printf("%" GST_TIME_FORMAT " %-7s %s %s:%d:%s:%s %s", GST_TIME_ARGS(elapsed),
-                                  gst_debug_level_get_name(level), gst_debug_category_get_name(category),
-                                  base ? base + 1 : (file ? file : ""), line, function ? function : "",
-                                  obj ? obj : "", gst_debug_message_get(message));
-    sendLog(levelOf(level), text);
-    g_free(text);
-    g_free(obj);
+    sendLog(se::gst::levelOf(level),
+            se::gst::formatDebugLine(elapsed, category, level, file, function, line, object, message));
 }
 
 GLogWriterOutput logWriter(GLogLevelFlags level, const GLogField *fields, gsize nFields, gpointer)
@@ -221,13 +201,9 @@ gboolean onStopSignal(gpointer)
 
 gboolean flushQos(gpointer)
 {
-    if (!g_qosDirty)
-        return G_SOURCE_CONTINUE;
-    g_qosDirty = false;
-    std::string text = "QoS: dropped frames";
-    for (const auto &[name, counts] : g_qos)
-        text += " " + name + "=" + std::to_string(counts.second) + "/" + std::to_string(counts.first + counts.second);
-    sendLog(Warning, text);
+    const std::string summary = g_qos.takeSummary();
+    if (!summary.empty())
+        sendLog(Warning, summary);
     return G_SOURCE_CONTINUE;
 }
 
@@ -235,37 +211,15 @@ gboolean onBusMessage(GstBus *, GstMessage *msg, gpointer)
 {
     switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR: {
-        GError *err = nullptr;
-        gchar *debug = nullptr;
-        gst_message_parse_error(msg, &err, &debug);
-        gchar *src = GST_MESSAGE_SRC(msg) ? gst_object_get_path_string(GST_MESSAGE_SRC(msg)) : g_strdup("");
-        sendError(src, err ? err->message : "unknown error", debug);
-        g_free(src);
-        g_free(debug);
-        if (err)
-            g_error_free(err);
+        const se::gst::MessageText t = se::gst::parseMessage(msg);
+        sendError(t.source.c_str(), t.message.empty() ? "unknown error" : t.message.c_str(), t.debug.c_str());
         finish(1);
         break;
     }
     case GST_MESSAGE_WARNING:
-    case GST_MESSAGE_INFO: {
-        GError *err = nullptr;
-        gchar *debug = nullptr;
-        const bool warning = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING;
-        if (warning)
-            gst_message_parse_warning(msg, &err, &debug);
-        else
-            gst_message_parse_info(msg, &err, &debug);
-        gchar *src = GST_MESSAGE_SRC(msg) ? gst_object_get_path_string(GST_MESSAGE_SRC(msg)) : g_strdup("");
-        std::string text = std::string(warning ? "WARNING from " : "INFO from ") + src + ": "
-                           + (err ? err->message : "") + (debug ? std::string(" (") + debug + ")" : std::string());
-        sendLog(warning ? Warning : Information, text);
-        g_free(src);
-        g_free(debug);
-        if (err)
-            g_error_free(err);
+    case GST_MESSAGE_INFO:
+        sendLog(GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING ? Warning : Information, se::gst::describe(msg));
         break;
-    }
     case GST_MESSAGE_EOS:
         if (!g_shuttingDown)
             sendLine("EOS");
@@ -282,17 +236,9 @@ gboolean onBusMessage(GstBus *, GstMessage *msg, gpointer)
             }
         }
         break;
-    case GST_MESSAGE_QOS: {
-        GstFormat format;
-        guint64 processed = 0, dropped = 0;
-        gst_message_parse_qos_stats(msg, &format, &processed, &dropped);
-        if (format == GST_FORMAT_BUFFERS || format == GST_FORMAT_DEFAULT) {
-            const char *name = GST_MESSAGE_SRC_NAME(msg);
-            g_qos[name ? name : "?"] = {processed, dropped};
-            g_qosDirty = true;
-        }
+    case GST_MESSAGE_QOS:
+        g_qos.add(msg);
         break;
-    }
     case GST_MESSAGE_CLOCK_LOST:
         gst_element_set_state(g_pipeline, GST_STATE_PAUSED);
         gst_element_set_state(g_pipeline, GST_STATE_PLAYING);
@@ -342,49 +288,12 @@ int fdFromEnv(const char *name)
 // Elements with fd=2 become the JPEG channel; sinks get a first-buffer probe.
 int prepareElements(GstElement *pipeline)
 {
-    int thumbs = 0;
-    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
-    GValue item = G_VALUE_INIT;
-    bool done = false;
-    while (!done) {
-        switch (gst_iterator_next(it, &item)) {
-        case GST_ITERATOR_OK: {
-            auto *element = GST_ELEMENT(g_value_get_object(&item));
-            GstElementFactory *factory = gst_element_get_factory(element);
-            if (factory && !strcmp(GST_OBJECT_NAME(factory), "fdsink")) {
-                int fd = -1;
-                g_object_get(element, "fd", &fd, nullptr);
-                if (fd == 2) {
-                    ++thumbs;
-                    if (g_jpegFd >= 0)
-                        g_object_set(element, "fd", g_jpegFd, nullptr);
-                }
-            }
-            if (GST_OBJECT_FLAG_IS_SET(element, GST_ELEMENT_FLAG_SINK)) {
-                GstIterator *pads = gst_element_iterate_sink_pads(element);
-                GValue padItem = G_VALUE_INIT;
-                while (gst_iterator_next(pads, &padItem) == GST_ITERATOR_OK) {
-                    auto *pad = GST_PAD(g_value_get_object(&padItem));
-                    gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                                      firstBufferProbe, nullptr, nullptr);
-                    g_value_reset(&padItem);
-                }
-                g_value_unset(&padItem);
-                gst_iterator_free(pads);
-            }
-            g_value_reset(&item);
-            break;
-        }
-        case GST_ITERATOR_RESYNC:
-            gst_iterator_resync(it);
-            break;
-        default:
-            done = true;
-        }
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
-    return thumbs;
+    const auto thumbs = se::gst::fdsinksWritingTo(pipeline, 2);
+    if (g_jpegFd >= 0)
+        for (GstElement *e : thumbs)
+            g_object_set(e, "fd", g_jpegFd, nullptr);
+    se::gst::addFirstBufferProbes(pipeline, firstBufferProbe, nullptr);
+    return int(thumbs.size());
 }
 
 } // namespace

@@ -21,6 +21,30 @@
 
 namespace se::test {
 
+// The contract page's example, exactly as hubs store it.
+inline const QString kContractCommand = QStringLiteral(
+    "--gst-debug=3 videotestsrc is-live=true pattern=ball ! video/x-raw,framerate=25/1,width=300,height=168 ! "
+    "timeoverlay ! videoconvert ! videorate ! video/x-raw,framerate=5/1 ! jpegenc ! fdsink fd=2");
+// A light worker: 320x180 at 25 fps, 5 thumbnails a second.
+inline const QString kLight = QStringLiteral(
+    "videotestsrc is-live=true ! video/x-raw,framerate=25/1,width=320,height=180 ! videorate ! "
+    "video/x-raw,framerate=5/1 ! jpegenc ! fdsink fd=2");
+constexpr int kWait = 20000; // generous for a loaded 2-core machine; never a timing assertion
+
+inline StreamerConfig config(const QString &command, const QString &id = QStringLiteral("w1"))
+{
+    StreamerConfig c;
+    c.workerId = id;
+    c.name = id;
+    c.command = command;
+    return c;
+}
+
+inline int threadCount()
+{
+    return int(QDir(QStringLiteral("/proc/self/task")).entryList(QDir::NoDotAndDotDot | QDir::Dirs).size());
+}
+
 inline QString pluginDir()
 {
     return qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins");

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "Streamer.h"
+
+namespace se::gst {
+
+class GstInProcessPlugin : public QObject, public StreamerPlugin {
+    Q_OBJECT
+    Q_PLUGIN_METADATA(IID SE_STREAMER_PLUGIN_IID FILE "gstinprocess.json")
+    Q_INTERFACES(se::StreamerPlugin)
+public:
+    QString typeName() const override { return QStringLiteral("GstInProcess"); }
+    QString description() const override;
+    std::unique_ptr<Streamer> create() override;
+};
+
+} // namespace se::gst

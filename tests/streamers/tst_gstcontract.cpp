@@ -1,0 +1,259 @@
+// The se::Streamer contract, kept by both GStreamer streamers alike: each test
+// runs once for GstStreamer (a child process per worker) and once for
+// GstInProcess (pipelines inside this process), loaded from the build's plugin
+// folder as the engine loads them. Real pipelines, real signals.
+
+#include "StreamerTestKit.h"
+
+#include <QCoreApplication>
+#include <QGuiApplication>
+
+using namespace se;
+using namespace se::test;
+
+class TestGstContract : public QObject {
+    Q_OBJECT
+
+    static void addTypes()
+    {
+        QTest::addColumn<QString>("type");
+        QTest::newRow("GstStreamer") << QStringLiteral("GstStreamer");
+        QTest::newRow("GstInProcess") << QStringLiteral("GstInProcess");
+    }
+    static std::unique_ptr<Streamer> make(const QString &type)
+    {
+        StreamerPlugin *p = plugin(type);
+        return p ? p->create() : nullptr;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(plugin(QStringLiteral("GstStreamer")), "GstStreamer plugin not found in $SE_BUILD_DIR/plugins");
+        QVERIFY2(plugin(QStringLiteral("GstInProcess")), "GstInProcess plugin not found in $SE_BUILD_DIR/plugins");
+    }
+
+    void cleanup()
+    {
+        // Whatever a test did, no child process is left, not even a zombie.
+        QTRY_VERIFY_WITH_TIMEOUT(childProcesses().isEmpty(), 5000);
+    }
+
+    void contractCommandRunsUnchanged_data() { addTypes(); }
+    void contractCommandRunsUnchanged()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(kContractCommand));
+        QTRY_VERIFY_WITH_TIMEOUT(r.producing == 1 || r.terminated(), kWait);
+        QVERIFY2(!r.terminated(), qPrintable(r.failReason + QLatin1Char('\n') + r.logText()));
+        QTRY_VERIFY_WITH_TIMEOUT(r.pictures >= 3, kWait);
+        QVERIFY2(r.contractBroken.isEmpty(), qPrintable(r.contractBroken));
+        QImage img;
+        QVERIFY(img.loadFromData(r.last, "JPG"));
+        QCOMPARE(img.size(), QSize(300, 168));
+        // --gst-debug=3 output arrives as log lines with their GStreamer level
+        // (never inside the pictures).
+        QTRY_VERIFY2_WITH_TIMEOUT(r.logText().contains(QLatin1String("FIXME")), qPrintable(r.logText()), kWait);
+
+        s->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(r.stoppedCount, 1, kWait);
+        QCOMPARE(r.terminals(), 1);
+    }
+
+    void stopWhenIdleIsQueuedStopped_data() { addTypes(); }
+    void stopWhenIdleIsQueuedStopped()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->stop();
+        QCOMPARE(r.stoppedCount, 0); // queued, not from inside stop()
+        QTRY_COMPARE(r.stoppedCount, 1);
+        QCOMPARE(r.terminals(), 1);
+    }
+
+    void errorAfterSomeBuffers_data() { addTypes(); }
+    void errorAfterSomeBuffers()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(QStringLiteral("videotestsrc is-live=true ! video/x-raw,framerate=25/1,width=160,height=120 ! "
+                                       "identity error-after=25 ! jpegenc ! fdsink fd=2")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.failedCount, 1);
+        QCOMPARE(r.terminals(), 1);
+        QVERIFY(r.producing == 1 && r.pictures >= 1); // it did play before it broke
+        // GStreamer's own message, its source and its debug text.
+        QVERIFY2(r.failReason.contains(QLatin1String("Failed after iterations as requested")), qPrintable(r.failReason));
+        QVERIFY2(r.failReason.contains(QLatin1String("identity")), qPrintable(r.failReason));
+        QVERIFY2(r.failReason.contains(QLatin1Char('\n')), qPrintable(r.failReason));
+    }
+
+    void endOfStreamEnds_data() { addTypes(); }
+    void endOfStreamEnds()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(QStringLiteral("videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120 ! jpegenc ! fdsink fd=2")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QVERIFY2(r.endedCount == 1, qPrintable(r.failReason + QLatin1Char('\n') + r.logText()));
+        QCOMPARE(r.terminals(), 1);
+        QCOMPARE(r.producing, 1);
+        QVERIFY(r.pictures >= 1);
+        QVERIFY(isJpeg(r.last));
+        QVERIFY2(r.contractBroken.isEmpty(), qPrintable(r.contractBroken));
+        // And it starts again after the end.
+        r.rearm();
+        s->start(config(QStringLiteral("videotestsrc num-buffers=3 ! jpegenc ! fdsink fd=2")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.endedCount, 2);
+    }
+
+    void pipelineWithoutThumbnailsRunsOnFirstBuffer_data() { addTypes(); }
+    void pipelineWithoutThumbnailsRunsOnFirstBuffer()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(QStringLiteral("videotestsrc is-live=true ! video/x-raw,width=64,height=48 ! fakesink")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.producing == 1 || r.terminated(), kWait);
+        QVERIFY(!r.terminated());
+        QCOMPARE(r.pictures, 0);
+        s->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(r.stoppedCount, 1, kWait);
+    }
+
+    void brokenCommandsFailFast_data()
+    {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("message");
+        const struct {
+            const char *name, *command, *message;
+        } rows[] = {
+            {"missing element", "videotestsrc ! nosuchelement ! fakesink", "no element \"nosuchelement\""},
+            {"syntax error", "videotestsrc ! ! fakesink", "syntax error"},
+            {"caps cannot link", "videotestsrc ! audio/x-raw ! fakesink", "could not link"},
+            {"unknown property", "videotestsrc nosuchprop=1 ! fakesink", "no property \"nosuchprop\""},
+            {"unterminated quote", "videotestsrc ! \"video/x-raw ! fakesink", "unterminated double quote"},
+            {"empty", "   ", "empty"},
+            {"unknown option", "--bogus videotestsrc ! fakesink", "unknown"},
+            {"fails when playing", "filesrc location=/nonexistent/se-test ! fakesink", "/nonexistent/se-test"},
+        };
+        for (const char *type : {"GstStreamer", "GstInProcess"})
+            for (const auto &row : rows)
+                QTest::addRow("%s %s", type, row.name)
+                    << QString::fromLatin1(type) << QString::fromUtf8(row.command) << QString::fromUtf8(row.message);
+    }
+    void brokenCommandsFailFast()
+    {
+        QFETCH(QString, type);
+        QFETCH(QString, command);
+        QFETCH(QString, message);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(command));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.failedCount, 1);
+        QCOMPARE(r.terminals(), 1);
+        QCOMPARE(r.producing, 0);
+        QVERIFY2(r.failReason.contains(message), qPrintable(r.failReason));
+        // Failed means it holds nothing: it can start again at once.
+        r.rearm();
+        s->start(config(QStringLiteral("videotestsrc num-buffers=2 ! jpegenc ! fdsink fd=2")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.endedCount, 1);
+    }
+
+    void stopWhileStarting_data() { addTypes(); }
+    void stopWhileStarting()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(kLight));
+        s->stop();
+        s->stop(); // twice is harmless
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.stoppedCount, 1);
+        QCOMPARE(r.terminals(), 1);
+        QCOMPARE(r.producing, 0);
+    }
+
+    void hundredStartStopCyclesLeaveNothing_data() { addTypes(); }
+    void hundredStartStopCyclesLeaveNothing()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        auto cycle = [&](int i) {
+            r.rearm();
+            s->start(config(kLight));
+            if (i % 4 == 0) // every fourth runs until it produces, the others stop at once
+                QTRY_VERIFY_WITH_TIMEOUT(r.producing == 1 || r.terminated(), kWait);
+            s->stop();
+            QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        };
+        cycle(0); // warm-up: descriptors and threads Qt, GLib and GStreamer make once
+        QTRY_VERIFY_WITH_TIMEOUT(childProcesses().isEmpty(), 5000);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        const int fds = openFdCount();
+        const QString fdsBefore = openFds();
+        const int threads = threadCount();
+        for (int i = 1; i <= 100; ++i) {
+            cycle(i);
+            if (QTest::currentTestFailed())
+                return;
+        }
+        QCOMPARE(r.failedCount, 0);
+        QCOMPARE(r.endedCount, 0);
+        QCOMPARE(r.stoppedCount, 101);
+        QTRY_VERIFY_WITH_TIMEOUT(childProcesses().isEmpty(), 5000);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QVERIFY2(openFdCount() == fds, qPrintable(fdsBefore + QStringLiteral("\n") + openFds()));
+        // Start and stop threads are gone too (GStreamer's own pools may keep
+        // a few idle threads, never one per cycle).
+        QTRY_VERIFY_WITH_TIMEOUT(threadCount() <= threads + 4, kWait);
+    }
+
+    void twentyAtOnce_data() { addTypes(); }
+    void twentyAtOnce()
+    {
+        QFETCH(QString, type);
+        std::vector<std::unique_ptr<Streamer>> streamers;
+        std::vector<std::unique_ptr<Recorder>> recs;
+        for (int i = 0; i < 20; ++i) {
+            streamers.push_back(make(type));
+            recs.push_back(std::make_unique<Recorder>(streamers.back().get()));
+            streamers.back()->start(config(kLight, QStringLiteral("w%1").arg(i)));
+        }
+        auto allHave = [&](int pictures) {
+            for (const auto &r : recs)
+                if (r->pictures < pictures || r->terminated())
+                    return false;
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allHave(2), 60000);
+        for (auto &s : streamers)
+            s->stop();
+        for (const auto &r : recs)
+            QTRY_COMPARE_WITH_TIMEOUT(r->stoppedCount, 1, kWait);
+        for (const auto &r : recs) {
+            QCOMPARE(r->terminals(), 1);
+            QVERIFY2(r->contractBroken.isEmpty(), qPrintable(r->contractBroken));
+        }
+    }
+};
+
+int main(int argc, char **argv)
+{
+    QGuiApplication app(argc, argv); // QImage's JPEG reader for checking pictures
+    TestGstContract t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_gstcontract.moc"
