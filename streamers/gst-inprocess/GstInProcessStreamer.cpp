@@ -21,12 +21,6 @@ Q_LOGGING_CATEGORY(lcGstInProcess, "se.streamer.gstinprocess")
 namespace se::gst {
 
 namespace {
-int envMs(const char *name, int fallback)
-{
-    bool ok = false;
-    const int v = qEnvironmentVariableIntValue(name, &ok);
-    return ok && v >= 0 ? v : fallback;
-}
 constexpr qsizetype kMaxQueuedLogs = 500;
 } // namespace
 
@@ -91,7 +85,8 @@ void updateThresholdLocked()
 void routeDebug(GstDebugCategory *category, GstDebugLevel level, const gchar *file, const gchar *function, gint line,
                 GObject *object, GstDebugMessage *message, gpointer)
 {
-    if (!object || !GST_IS_OBJECT(object))
+    // Objects in finalisation log too; they cannot be referenced any more.
+    if (!object || !GST_IS_OBJECT(object) || g_atomic_int_get(&object->ref_count) <= 0)
         return;
     // The top-level bin this object belongs to.
     GstObject *top = GST_OBJECT(gst_object_ref(object));
@@ -157,6 +152,10 @@ GstPadProbeReturn onFirstBuffer(GstPad *, GstPadProbeInfo *, gpointer data)
     }
     return GST_PAD_PROBE_REMOVE;
 }
+
+// Whether Qt's event dispatcher runs GLib's default main context (it does
+// unless QT_NO_GLIB is set); bus watches need it.
+bool g_glibDispatcher = true;
 
 gboolean onBus(GstBus *, GstMessage *msg, gpointer data)
 {
@@ -343,8 +342,9 @@ void startThread(std::shared_ptr<InProcessRun> run, StreamerConfig config)
         run->pipeline = pipeline;
     }
     // The watch holds the run alive until it is removed (by the teardown).
-    gst_bus_add_watch_full(bus, G_PRIORITY_DEFAULT, onBus, new std::shared_ptr<InProcessRun>(run),
-                           [](gpointer p) { delete static_cast<std::shared_ptr<InProcessRun> *>(p); });
+    auto *ref = new std::shared_ptr<InProcessRun>(run);
+    auto unref = [](gpointer p) { delete static_cast<std::shared_ptr<InProcessRun> *>(p); };
+    gst_bus_add_watch_full(bus, G_PRIORITY_DEFAULT, onBus, ref, unref);
     const GstStateChangeReturn ret = gst_element_set_state(pipeline, GST_STATE_PLAYING);
     QString message;
     if (ret == GST_STATE_CHANGE_FAILURE) {
@@ -409,13 +409,15 @@ void GstInProcessStreamer::initGStreamer()
         if (qEnvironmentVariableIsEmpty("GST_DEBUG"))
             gst_debug_remove_log_function(gst_debug_log_default);
         gst_debug_add_log_function(routeDebug, nullptr, nullptr);
-        if (auto *d = QAbstractEventDispatcher::instance(); d && !QByteArray(d->metaObject()->className()).contains("Glib"))
-            qCWarning(lcGstInProcess) << "Qt's event dispatcher is not GLib's (" << d->metaObject()->className()
-                                      << "): GstInProcess bus messages will not arrive";
+        if (auto *d = QAbstractEventDispatcher::instance(); d && !QByteArray(d->metaObject()->className()).contains("Glib")) {
+            qCWarning(lcGstInProcess) << "Qt's event dispatcher is" << d->metaObject()->className()
+                                      << "not GLib's: GstInProcess cannot run pipelines (unset QT_NO_GLIB)";
+            g_glibDispatcher = false;
+        }
     });
 }
 
-GstInProcessStreamer::GstInProcessStreamer(QObject *parent) : Streamer(parent), m_qos(std::make_unique<QosCounter>())
+GstInProcessStreamer::GstInProcessStreamer(QObject *parent) : StreamerBase(parent), m_qos(std::make_unique<QosCounter>())
 {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, &GstInProcessStreamer::onDeadline);
@@ -430,30 +432,10 @@ GstInProcessStreamer::~GstInProcessStreamer()
         abandon(m_run);
 }
 
-void GstInProcessStreamer::failLater(const QString &reason)
-{
-    const quint64 gen = m_generation;
-    QMetaObject::invokeMethod(
-        this,
-        [this, gen, reason] {
-            if (gen != m_generation || !m_active)
-                return;
-            m_terminal = Terminal::Failed;
-            m_reason = reason;
-            Q_EMIT logLine(LogLevel::Error, reason);
-            finish();
-        },
-        Qt::QueuedConnection);
-}
-
 void GstInProcessStreamer::start(const StreamerConfig &config)
 {
-    if (m_active) {
-        Q_EMIT logLine(LogLevel::Warning, QStringLiteral("start ignored: already started"));
+    if (!beginRun())
         return;
-    }
-    ++m_generation;
-    m_active = true;
     m_config = config;
     m_stopRequested = m_playing = m_flowing = m_producing = m_pictureSeen = m_startEos = false;
     m_thumbs = 0;
@@ -472,6 +454,8 @@ void GstInProcessStreamer::start(const StreamerConfig &config)
         return failLater(QStringLiteral("empty command"));
     if (!parseLaunchOptions(args, &options, &error))
         return failLater(error);
+    if (!g_glibDispatcher)
+        return failLater(QStringLiteral("GstInProcess needs Qt's GLib event dispatcher for its bus watch (QT_NO_GLIB is set)"));
     auto run = std::make_shared<InProcessRun>();
     run->owner = this;
     run->debugLevel = std::min(debugLevelOf(options.gstOptions), int(GST_LEVEL_MEMDUMP));
@@ -488,17 +472,8 @@ void GstInProcessStreamer::start(const StreamerConfig &config)
 
 void GstInProcessStreamer::stop()
 {
-    if (!m_active) {
-        const quint64 gen = m_generation;
-        QMetaObject::invokeMethod(
-            this,
-            [this, gen] {
-                if (gen == m_generation && !m_active)
-                    Q_EMIT stopped();
-            },
-            Qt::QueuedConnection);
+    if (stopIfIdle())
         return;
-    }
     if (m_stopRequested)
         return;
     m_stopRequested = true;
@@ -755,7 +730,7 @@ void GstInProcessStreamer::finish()
     flushQos();
     m_run.reset();
     m_phase = Phase::Idle;
-    m_active = false;
+    endRun();
     switch (m_terminal) {
     case Terminal::Stopped: Q_EMIT stopped(); break;
     case Terminal::Ended: Q_EMIT ended(); break;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Streamer.h"
+#include "StreamerBase.h"
 
 #include <QTimer>
 
@@ -25,7 +25,7 @@ struct InProcessRun;
 // pipeline stuck past it is abandoned (left to its thread) and reported.
 // Pictures arrive on streaming threads: only the newest is kept and handed to
 // the main thread, one queued call at a time.
-class GstInProcessStreamer : public Streamer {
+class GstInProcessStreamer : public StreamerBase {
     Q_OBJECT
 public:
     explicit GstInProcessStreamer(QObject *parent = nullptr);
@@ -50,7 +50,6 @@ private:
     enum class Phase { Idle, Starting, Running, Ending, TearingDown };
     enum class Terminal { Stopped, Failed, Ended };
 
-    void failLater(const QString &reason);
     void onDeadline();
     void flushQos();
     void maybeProducing();
@@ -59,9 +58,7 @@ private:
 
     std::shared_ptr<InProcessRun> m_run;
     StreamerConfig m_config;
-    quint64 m_generation = 0;
     Phase m_phase = Phase::Idle;
-    bool m_active = false;
     bool m_stopRequested = false;
     bool m_playing = false;
     bool m_flowing = false;

@@ -30,13 +30,6 @@ namespace {
 
 constexpr qsizetype kMaxLine = 64 * 1024;
 
-int envMs(const char *name, int fallback)
-{
-    bool ok = false;
-    const int v = qEnvironmentVariableIntValue(name, &ok);
-    return ok && v >= 0 ? v : fallback;
-}
-
 int pidfdOpen(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -105,7 +98,7 @@ QString GstProcessStreamer::hostExecutable()
     return QString();
 }
 
-GstProcessStreamer::GstProcessStreamer(QObject *parent) : Streamer(parent)
+GstProcessStreamer::GstProcessStreamer(QObject *parent) : StreamerBase(parent)
 {
     m_killTimer.setSingleShot(true);
     connect(&m_killTimer, &QTimer::timeout, this, [this] {
@@ -131,29 +124,10 @@ GstProcessStreamer::~GstProcessStreamer()
     closeAll();
 }
 
-void GstProcessStreamer::failLater(const QString &reason)
-{
-    const quint64 gen = m_generation;
-    QMetaObject::invokeMethod(
-        this,
-        [this, gen, reason] {
-            if (gen != m_generation || !m_active)
-                return;
-            m_active = false;
-            Q_EMIT logLine(LogLevel::Error, reason);
-            Q_EMIT failed(reason);
-        },
-        Qt::QueuedConnection);
-}
-
 void GstProcessStreamer::start(const StreamerConfig &config)
 {
-    if (m_active) {
-        Q_EMIT logLine(LogLevel::Warning, QStringLiteral("start ignored: already started"));
+    if (!beginRun())
         return;
-    }
-    ++m_generation;
-    m_active = true;
     m_config = config;
     m_error.clear();
     m_stopRequested = m_eos = m_playing = m_flowing = m_producing = m_pictureSeen = false;
@@ -268,17 +242,8 @@ void GstProcessStreamer::start(const StreamerConfig &config)
 
 void GstProcessStreamer::stop()
 {
-    if (!m_active) {
-        const quint64 gen = m_generation;
-        QMetaObject::invokeMethod(
-            this,
-            [this, gen] {
-                if (gen == m_generation && !m_active)
-                    Q_EMIT stopped();
-            },
-            Qt::QueuedConnection);
+    if (stopIfIdle())
         return;
-    }
     if (m_pid <= 0 || m_stopRequested)
         return; // a failure is already on its way, or the stop is under way
     m_stopRequested = true;
@@ -442,20 +407,21 @@ void GstProcessStreamer::onChildExited()
         r = ::waitpid(m_pid, &status, 0);
     } while (r < 0 && errno == EINTR);
     const pid_t pid = m_pid;
-    m_pid = -1;
     m_reapPoll.stop();
-    m_killTimer.stop();
 
-    // What the child wrote before it went is still in the pipes.
+    // What the child wrote before it went is still in the pipes: state first,
+    // then its last pictures (which may make it "producing" after all).
     for (Stream s : {Stream::Proto, Stream::Output, Stream::Jpeg})
         drain(s);
     if (!m_protoBuf.isEmpty())
         handleProtoLine(std::exchange(m_protoBuf, {}));
     if (!m_outBuf.isEmpty())
         handleOutputLine(std::exchange(m_outBuf, {}));
+    m_pid = -1;
+    m_killTimer.stop();
     closeAll();
 
-    m_active = false;
+    endRun();
     if (m_stopRequested) {
         Q_EMIT logLine(LogLevel::Debug, QStringLiteral("pipeline process %1 stopped").arg(pid));
         Q_EMIT stopped();

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "JpegSplitter.h"
-#include "Streamer.h"
+#include "StreamerBase.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -23,7 +23,7 @@ namespace se::gst {
 // socket notifiers; the child's exit is seen through a pidfd at once and the
 // child is always reaped. stop() sends SIGTERM to the process group (the host
 // then sends EOS and goes to NULL) and SIGKILL after a deadline.
-class GstProcessStreamer : public Streamer {
+class GstProcessStreamer : public StreamerBase {
     Q_OBJECT
 public:
     explicit GstProcessStreamer(QObject *parent = nullptr);
@@ -41,7 +41,6 @@ public:
 
 private:
     enum class Stream { Proto, Jpeg, Output };
-    void failLater(const QString &reason);
     void onReadable(Stream which);
     bool drain(Stream which); // false on EOF
     void handleProtoLine(const QByteArray &line);
@@ -53,7 +52,6 @@ private:
     void closeAll();
 
     StreamerConfig m_config;
-    quint64 m_generation = 0;
     pid_t m_pid = -1;
     int m_pidfd = -1;
     int m_fds[3] = {-1, -1, -1};
@@ -66,7 +64,6 @@ private:
     QByteArray m_outBuf;
     QByteArray m_pendingPicture; // the first picture waits for PLAYING
     QString m_error;
-    bool m_active = false; // from start() to its terminal signal
     bool m_stopRequested = false;
     bool m_eos = false;
     bool m_playing = false;
