@@ -1,6 +1,7 @@
 #include "ContractMessages.h"
 
 #include "ContractJson.h"
+#include "MetricsSampler.h"
 #include "WorkerManager.h"
 
 #include <QJsonArray>
@@ -64,6 +65,41 @@ QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int seq
     return {{QStringLiteral("imageBytes"), QString::fromLatin1(jpeg.toBase64())},
             {QStringLiteral("workerId"), workerId},
             {QStringLiteral("imageSequenceNumber"), sequence}};
+}
+
+QJsonObject metric(const EngineMetrics &m)
+{
+    QJsonArray perCore;
+    for (double c : m.perCoreCpuUsage)
+        perCore.append(c);
+    return {
+        {QStringLiteral("cpuUsage"), m.cpuUsage},
+        {QStringLiteral("perCoreCpuUsage"), perCore},
+        {QStringLiteral("currentProcessCpuUsage"), m.currentProcessCpuUsage},
+        {QStringLiteral("memoryUsage"), m.memoryUsage},
+        {QStringLiteral("totalMemory"), m.totalMemory},
+        {QStringLiteral("availableMemory"), m.availableMemory},
+        {QStringLiteral("currentProcessMemoryUsage"), m.currentProcessMemoryUsage},
+        {QStringLiteral("rxMbps"), m.rxMbps},
+        {QStringLiteral("txMbps"), m.txMbps},
+        {QStringLiteral("rxUsagePercent"), m.rxUsagePercent},
+        {QStringLiteral("txUsagePercent"), m.txUsagePercent},
+        {QStringLiteral("networkInterfaceName"), m.networkInterfaceName},
+        {QStringLiteral("linkSpeedGbps"), m.linkSpeedGbps},
+        {QStringLiteral("measureTimestamp"), dateTime(m.measureTimestamp.isValid() ? m.measureTimestamp : QDateTime::currentDateTimeUtc())},
+    };
+}
+
+QJsonObject systemInfo(const EngineSystemInfo &i)
+{
+    return {
+        {QStringLiteral("osName"), i.osName},
+        {QStringLiteral("osVersion"), i.osVersion},
+        {QStringLiteral("architecture"), i.architecture},
+        {QStringLiteral("uptime"), i.uptime},
+        {QStringLiteral("processCount"), i.processCount},
+        {QStringLiteral("platform"), i.platform},
+    };
 }
 
 void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, const QDateTime &now)

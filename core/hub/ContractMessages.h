@@ -11,6 +11,8 @@
 
 namespace se {
 struct WorkerSnapshot;
+struct EngineMetrics;
+struct EngineSystemInfo;
 
 // The engine-to-hub messages of the contract, built from the domain. Base
 // fields (engineId, timestamp, sequenceNumber) are added by fillBase() when
@@ -35,6 +37,9 @@ QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type);
 QJsonObject workerLog(const QString &workerId, const LogEntry &entry);
 QJsonObject engineLog(const LogEntry &entry);
 QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence);
+
+QJsonObject metric(const EngineMetrics &metrics);
+QJsonObject systemInfo(const EngineSystemInfo &info);
 
 void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, const QDateTime &now);
 
