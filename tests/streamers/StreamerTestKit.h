@@ -182,6 +182,19 @@ inline QList<int> childProcesses()
     return out;
 }
 
+// Processes in the given process group (zombies included).
+inline int processGroupMembers(int pgid)
+{
+    int n = 0;
+    for (const QString &name : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool ok = false;
+        const int pid = name.toInt(&ok);
+        if (ok && ::getpgid(pid) == pgid)
+            ++n;
+    }
+    return n;
+}
+
 // Whether any process is still in the given process group.
 inline bool processGroupAlive(int pgid)
 {

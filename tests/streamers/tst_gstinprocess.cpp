@@ -6,6 +6,7 @@
 #include "StreamerTestKit.h"
 
 #include <QGuiApplication>
+#include <QScopeGuard>
 
 using namespace se;
 using namespace se::test;
@@ -90,6 +91,10 @@ private Q_SLOTS:
     {
         qputenv("SE_GST_EOS_TIMEOUT_MS", "200");
         qputenv("SE_GST_STATE_TIMEOUT_MS", "300");
+        const auto restore = qScopeGuard([] {
+            qunsetenv("SE_GST_EOS_TIMEOUT_MS");
+            qunsetenv("SE_GST_STATE_TIMEOUT_MS");
+        });
         const int threads = threadCount();
         auto s = m_plugin->create();
         Recorder r(s.get());
@@ -100,8 +105,6 @@ private Q_SLOTS:
         QVERIFY(!r.terminated());
         s->stop();
         QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
-        qunsetenv("SE_GST_EOS_TIMEOUT_MS");
-        qunsetenv("SE_GST_STATE_TIMEOUT_MS");
         QCOMPARE(r.stoppedCount, 1);
         QCOMPARE(r.terminals(), 1);
         QVERIFY2(r.logText().contains(QLatin1String("abandoned")), qPrintable(r.logText() + QStringLiteral(" [terminals %1 %2 %3]").arg(r.stoppedCount).arg(r.failedCount).arg(r.endedCount)));

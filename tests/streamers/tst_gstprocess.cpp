@@ -6,9 +6,11 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QGuiApplication>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 
 #include <csignal>
+#include <fcntl.h>
 #include <sys/wait.h>
 
 using namespace se;
@@ -106,6 +108,7 @@ private Q_SLOTS:
     void stuckChildIsKilledAfterTheDeadline()
     {
         qputenv("SE_GST_STOP_TIMEOUT_MS", "300");
+        const auto restore = qScopeGuard([] { qunsetenv("SE_GST_STOP_TIMEOUT_MS"); });
         auto s = make();
         Recorder r(s.get());
         s->start(config(kLight));
@@ -116,11 +119,67 @@ private Q_SLOTS:
         QCOMPARE(::kill(pid, SIGSTOP), 0); // it can no longer answer SIGTERM
         s->stop();
         QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
-        qunsetenv("SE_GST_STOP_TIMEOUT_MS");
         QCOMPARE(r.stoppedCount, 1);
         QCOMPARE(r.terminals(), 1);
         QVERIFY2(r.logText().contains(QLatin1String("SIGKILL")), qPrintable(r.logText()));
         QVERIFY(!processGroupAlive(pid));
+    }
+
+    void theWholeProcessGroupEnds()
+    {
+        // A host that leaves a process of its own behind (as a pipeline that
+        // starts a helper would): stop and crash both end it with the group.
+        QTemporaryDir dir;
+        const QString script = dir.filePath(QStringLiteral("host-with-helper"));
+        QFile f(script);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("#!/bin/sh\nsleep 300 &\nexec \"$SE_REAL_HOST\" \"$@\"\n");
+        f.close();
+        f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        qputenv("SE_REAL_HOST", (qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/bin/se-gst-host")).toLocal8Bit());
+        qputenv("SE_GST_HOST", script.toLocal8Bit());
+        const auto restore = qScopeGuard([] {
+            qunsetenv("SE_GST_HOST");
+            qunsetenv("SE_REAL_HOST");
+        });
+        auto s = make();
+        Recorder r(s.get());
+        for (const bool crash : {false, true}) {
+            r.rearm();
+            s->start(config(kLight));
+            QTRY_VERIFY_WITH_TIMEOUT(r.producing == 1 || r.terminated(), kWait);
+            QVERIFY2(!r.terminated(), qPrintable(r.failReason));
+            const int pid = onlyChild();
+            QVERIFY(pid > 0);
+            QCOMPARE(::getpgid(pid), pid); // a group (and session) of its own
+            QTRY_VERIFY(processGroupMembers(pid) >= 2); // the host and its helper
+            if (crash)
+                QCOMPARE(::kill(pid, SIGKILL), 0);
+            else
+                s->stop();
+            QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+            QCOMPARE(crash ? r.failedCount : r.stoppedCount, 1);
+            QTRY_VERIFY_WITH_TIMEOUT(!processGroupAlive(pid), 5000); // the helper is gone too
+        }
+    }
+
+    void theChildInheritsNoDescriptorOfTheEngine()
+    {
+        // A descriptor opened without O_CLOEXEC, as some library might.
+        const int leaky = ::open("/dev/zero", O_RDONLY);
+        QVERIFY(leaky >= 0);
+        auto s = make();
+        Recorder r(s.get());
+        s->start(config(kLight));
+        QTRY_VERIFY_WITH_TIMEOUT(r.producing == 1 || r.terminated(), kWait);
+        const int pid = onlyChild();
+        QVERIFY(pid > 0);
+        const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
+        for (const QFileInfo &fd : fds.entryInfoList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System))
+            QVERIFY2(fd.symLinkTarget() != QLatin1String("/dev/zero"), qPrintable(fd.fileName()));
+        s->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(r.stoppedCount, 1, kWait);
+        ::close(leaky);
     }
 
     void destroyingARunningStreamerLeavesNoChild()
