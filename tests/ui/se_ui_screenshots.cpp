@@ -1,0 +1,135 @@
+// The screenshot run: the dashboard on a real engine with 16 FakeStreamer
+// workers (one of them failing), saved as PNGs for a person to look at:
+//   wall.png            the wall, with the selected worker's log beside it
+//   detail-watchdog.png the failing worker's watchdog events with their log lines
+//   detail-log.png      a running worker's live log and configuration
+//   engine.png          the engine panel: identity, load chart, hubs, engine log
+// Usage: se-ui-screenshots <output folder>   (ctest -L screenshots runs it under xvfb-run)
+#include "EnginePanel.h"
+#include "MainWindow.h"
+#include "MetricsChart.h"
+#include "UiTestKit.h"
+#include "WorkerDetail.h"
+#include "WorkerTile.h"
+#include "WorkerWall.h"
+
+#include <QDir>
+#include <QTest>
+#include <QDockWidget>
+#include <QTabWidget>
+#include <QTextStream>
+#include <QTreeWidget>
+
+using namespace se;
+using namespace se::ui;
+
+namespace {
+QTextStream out(stdout);
+
+bool save(QWidget *w, const QString &path)
+{
+    const bool ok = w->grab().save(path);
+    out << (ok ? "wrote " : "FAILED to write ") << path << '\n';
+    out.flush();
+    return ok;
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    const QString outDir = app.arguments().value(1, QDir::currentPath() + QStringLiteral("/screenshots"));
+    QDir().mkpath(outDir);
+    QTemporaryDir data;
+    QString error;
+    std::unique_ptr<Engine> engine = uitest::openEngine(data.path(), &error);
+    if (!engine) {
+        QTextStream(stderr) << error << '\n';
+        return 1;
+    }
+    RestartPolicySettings quick; // the failing worker reaches its hold within seconds
+    quick.firstBackoff = Millis(200);
+    quick.maxBackoff = Millis(400);
+    quick.maxRestartsInWindow = 3;
+    engine->workers().setRestartPolicy(quick);
+    engine->setNameAndDescription(QStringLiteral("Control room 1"), QStringLiteral("screenshot run"));
+
+    const char *names[] = {"Studio A", "Studio B", "Studio C", "Gate North", "Gate South", "Lobby", "Parking 1", "Parking 2",
+                           "Roof East", "Roof West", "Newsroom", "Loading Dock", "Stage Left", "Stage Right", "Corridor 3", "Remote 9"};
+    const char *patterns[] = {"bars", "gradient", "noise", "solid"};
+    QString failingId, loggingId;
+    for (int i = 0; i < 16; ++i) {
+        WorkerConfig c;
+        c.name = QString::fromLatin1(names[i]);
+        c.streamerType = QStringLiteral("FakeStreamer");
+        c.imageWatchdog.graceTime = Millis(2000);
+        c.imageWatchdog.interval = Millis(2000);
+        if (i == 15) {
+            c.description = QStringLiteral("a feed that cannot start");
+            c.command = QStringLiteral("fps=5 size=320x180 log-every=0.3 fail-after=0.6");
+        } else {
+            c.command = QStringLiteral("fps=5 size=320x180 pattern=%1%2")
+                            .arg(QString::fromLatin1(patterns[i % 4]), i == 0 ? QStringLiteral(" log-every=0.5") : QString());
+        }
+        const OpResult r = engine->workers().create(c);
+        if (!r.ok) {
+            QTextStream(stderr) << "cannot create " << c.name << ": " << r.message << '\n';
+            return 1;
+        }
+        if (i == 15) failingId = r.workerId;
+        if (i == 0) loggingId = r.workerId;
+    }
+
+    MainWindow window(*engine);
+    window.resize(1920, 1160);
+    window.sampler().setInterval(250); // a chart with some history within the run
+    window.show();
+    if (!QTest::qWaitForWindowExposed(&window))
+        return 1;
+
+    WorkerWall *wall = window.wall();
+    const bool settled = uitest::waitFor([&] {
+        int running = 0, pictured = 0;
+        for (WorkerTile *t : wall->tiles()) {
+            running += t->look() == Look::Running;
+            pictured += t->hasPicture() || t->visibleRegion().isEmpty();
+        }
+        WorkerTile *bad = wall->tile(failingId);
+        return running == 15 && pictured == 16 && bad && bad->look() == Look::Trouble;
+    }, 30000);
+    if (!settled)
+        out << "warning: the wall did not settle in 30 s (the pictures show how far it got)\n";
+    uitest::waitFor([] { return false; }, 1200); // a few more pictures and chart samples
+
+    bool ok = true;
+    window.selectWorker(loggingId);
+    window.workerDock()->raise();
+    uitest::waitFor([] { return false; }, 300);
+    ok &= save(&window, outDir + QStringLiteral("/wall.png"));
+
+    window.selectWorker(failingId);
+    WorkerDetail *detail = window.detail();
+    detail->tabs()->setCurrentIndex(2);
+    if (QTreeWidgetItem *first = detail->watchdogView()->topLevelItem(0))
+        first->setExpanded(true);
+    uitest::waitFor([] { return false; }, 300);
+    ok &= save(&window, outDir + QStringLiteral("/detail-watchdog.png"));
+
+    window.selectWorker(loggingId);
+    detail->tabs()->setCurrentIndex(0);
+    detail->setMinimumLevel(int(LogLevel::Trace));
+    uitest::waitFor([] { return false; }, 300);
+    ok &= save(window.workerDock(), outDir + QStringLiteral("/detail-log.png"));
+    detail->tabs()->setCurrentIndex(3);
+    uitest::waitFor([] { return false; }, 100);
+    ok &= save(window.workerDock(), outDir + QStringLiteral("/detail-config.png"));
+
+    window.engineDock()->raise();
+    uitest::waitFor([] { return false; }, 300);
+    ok &= save(&window, outDir + QStringLiteral("/engine.png"));
+
+    out << "chart samples: " << window.enginePanel()->chart()->sampleCount() << '\n';
+    window.hide();
+    uitest::shutDown(*engine);
+    return ok ? 0 : 1;
+}

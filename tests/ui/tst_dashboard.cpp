@@ -1,0 +1,452 @@
+// The dashboard on a real engine (real SQLite store, real FakeStreamer
+// plugin), driven the way an operator drives it: clicks on the toolbar, the
+// tiles and the dialogs. Checks what the tiles show and what the store keeps.
+#include "EnginePanel.h"
+#include "MainWindow.h"
+#include "MetricsChart.h"
+#include "UiTestKit.h"
+#include "WorkerDetail.h"
+#include "WorkerTile.h"
+#include "WorkerWall.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace se;
+using namespace se::ui;
+
+namespace {
+
+// A hub directory as the hub link layer would give it, without SignalR.
+class FakeHubs : public HubDirectory {
+public:
+    QList<Hub> list;
+    QStringList added, removed;
+    QList<Hub> hubs() const override { return list; }
+    OpResult addHub(const QString &url, const QString &) override
+    {
+        if (!url.startsWith(QStringLiteral("http")))
+            return OpResult::failure(QStringLiteral("not an http(s) URL"));
+        added << url;
+        list.append(Hub{int(list.size()) + 1, url, QStringLiteral("Connecting"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        Q_EMIT hubsChanged();
+        return OpResult::success(QStringLiteral("added"));
+    }
+    OpResult removeHub(const QString &url) override
+    {
+        removed << url;
+        list.removeIf([&](const Hub &h) { return h.url == url; });
+        Q_EMIT hubsChanged();
+        return OpResult::success(QStringLiteral("removed"));
+    }
+};
+
+std::optional<StoredWorker> stored(Engine &engine, const QString &id)
+{
+    for (const StoredWorker &w : engine.store().workers())
+        if (w.config.id == id)
+            return w;
+    return std::nullopt;
+}
+
+} // namespace
+
+class TestDashboard : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<MainWindow> m_window;
+
+    QWidget *button(const char *actionName)
+    {
+        auto *bar = m_window->findChild<QToolBar *>(QStringLiteral("workerToolBar"));
+        auto *action = m_window->findChild<QAction *>(QString::fromLatin1(actionName));
+        return bar && action ? bar->widgetForAction(action) : nullptr;
+    }
+
+    void click(const char *actionName)
+    {
+        QWidget *b = button(actionName);
+        QVERIFY2(b, actionName);
+        QVERIFY2(b->isEnabled(), actionName);
+        QTest::mouseClick(b, Qt::LeftButton);
+    }
+
+    void openWindow()
+    {
+        m_window = std::make_unique<MainWindow>(*m_engine);
+        m_window->resize(1400, 850);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    Worker *workerNamed(const QString &name)
+    {
+        for (Worker *w : m_engine->workers().workers())
+            if (w->config().name == name)
+                return w;
+        return nullptr;
+    }
+
+    QString createFake(const QString &name, const QString &command, bool startNow)
+    {
+        WorkerConfig c;
+        c.name = name;
+        c.command = command;
+        c.streamerType = QStringLiteral("FakeStreamer");
+        c.imageWatchdog.graceTime = Millis(1000);
+        c.imageWatchdog.interval = Millis(1000);
+        const OpResult r = m_engine->workers().create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No);
+        return r.ok ? r.workerId : QString();
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QString error;
+        m_engine = uitest::openEngine(m_dir->path(), &error);
+        QVERIFY2(m_engine, qPrintable(error));
+        QVERIFY2(m_engine->factory().hasType(QStringLiteral("FakeStreamer")), "build se_streamer_fake");
+    }
+
+    void cleanup()
+    {
+        m_window.reset();
+        if (m_engine)
+            QVERIFY(uitest::shutDown(*m_engine));
+        m_engine.reset();
+        m_dir.reset();
+    }
+
+    // create → start → stop → edit → remove, by clicks, as an operator would.
+    void clickThroughAWorkersLife()
+    {
+        openWindow();
+        QVERIFY(m_window->wall()->tiles().isEmpty());
+
+        // Create, in the dialog; not started yet.
+        bool dialogSeen = false;
+        uitest::onNextModal([&](QWidget *modal) {
+            auto *d = qobject_cast<QDialog *>(modal);
+            QVERIFY(d);
+            dialogSeen = true;
+            auto *type = d->findChild<QComboBox *>(QStringLiteral("typeCombo"));
+            QVERIFY(type->findText(QStringLiteral("FakeStreamer")) >= 0); // the factory's list
+            type->setCurrentIndex(type->findText(QStringLiteral("FakeStreamer")));
+            QTest::keyClicks(d->findChild<QLineEdit *>(QStringLiteral("nameEdit")), QStringLiteral("Camera 7"));
+            QTest::keyClicks(d->findChild<QLineEdit *>(QStringLiteral("descriptionEdit")), QStringLiteral("the north gate"));
+            QTest::keyClicks(d->findChild<QPlainTextEdit *>(QStringLiteral("commandEdit")), QStringLiteral("fps=5 size=320x180"));
+            auto *startNow = d->findChild<QCheckBox *>(QStringLiteral("startNowCheck"));
+            startNow->setChecked(false);
+            auto *interval = d->findChild<QDoubleSpinBox *>(QStringLiteral("intervalSpin"));
+            interval->setValue(3.0);
+            auto *ok = d->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+            QVERIFY(ok->isEnabled());
+            QTest::mouseClick(ok, Qt::LeftButton);
+        });
+        click("actionNew");
+        QVERIFY(dialogSeen);
+
+        Worker *w = workerNamed(QStringLiteral("Camera 7"));
+        QVERIFY(w);
+        const QString id = w->id();
+        QTRY_VERIFY(m_window->wall()->tile(id));
+        WorkerTile *tile = m_window->wall()->tile(id);
+        QCOMPARE(tile->nameText(), QStringLiteral("Camera 7"));
+        QCOMPARE(tile->look(), Look::Idle);
+        QCOMPARE(tile->stateText(), QStringLiteral("Idle"));
+        QVERIFY(!tile->hasPicture());
+        auto s = stored(*m_engine, id);
+        QVERIFY(s);
+        QCOMPARE(s->config.command, QStringLiteral("fps=5 size=320x180"));
+        QCOMPARE(s->config.description, QStringLiteral("the north gate"));
+        QCOMPARE(s->config.streamerType, QStringLiteral("FakeStreamer"));
+        QCOMPARE(s->config.imageWatchdog.interval, Millis(3000));
+        QCOMPARE(m_window->selectedWorker(), id); // the new worker is selected
+
+        // Select it on the wall by a click, then Start.
+        m_window->selectWorker(QString());
+        QVERIFY(!button("actionStart")->isEnabled());
+        QTest::mouseClick(tile, Qt::LeftButton, {}, QPoint(20, 20));
+        QCOMPARE(m_window->selectedWorker(), id);
+        QVERIFY(tile->isSelected());
+        QCOMPARE(m_window->detail()->workerId(), id);
+        click("actionStart");
+        QTRY_COMPARE_WITH_TIMEOUT(tile->look(), Look::Running, 10000);
+        QCOMPARE(tile->stateText(), QStringLiteral("Running"));
+        // Pictures arrive, are decoded off the main thread and shown.
+        QTRY_VERIFY_WITH_TIMEOUT(tile->hasPicture() && tile->shownPictureSequence() >= 2, 10000);
+        QVERIFY(tile->shownPictureSequence() <= w->pictureSequence());
+        QTRY_VERIFY(tile->ageText().startsWith(QStringLiteral("picture")));
+        QVERIFY(!button("actionStart")->isEnabled());
+
+        // Stop.
+        click("actionStop");
+        QTRY_COMPARE_WITH_TIMEOUT(tile->look(), Look::Idle, 10000);
+        QCOMPARE(tile->stateText(), QStringLiteral("Idle"));
+        QCOMPARE(tile->statusText(), QStringLiteral("stopped"));
+        QCOMPARE(w->state(), WorkerState::Idle);
+
+        // Edit: a new name, command and watchdog interval; the store keeps them with a change log.
+        uitest::onNextModal([&](QWidget *modal) {
+            auto *d = qobject_cast<QDialog *>(modal);
+            QVERIFY(d);
+            auto *name = d->findChild<QLineEdit *>(QStringLiteral("nameEdit"));
+            QCOMPARE(name->text(), QStringLiteral("Camera 7"));
+            name->selectAll();
+            QTest::keyClicks(name, QStringLiteral("Camera 7 (east)"));
+            auto *command = d->findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"));
+            command->selectAll();
+            QTest::keyClicks(command, QStringLiteral("fps=2 size=160x90 pattern=gradient"));
+            d->findChild<QDoubleSpinBox *>(QStringLiteral("intervalSpin"))->setValue(4.5);
+            QTest::mouseClick(d->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+        });
+        click("actionEdit");
+        QTRY_COMPARE(tile->nameText(), QStringLiteral("Camera 7 (east)"));
+        s = stored(*m_engine, id);
+        QCOMPARE(s->config.name, QStringLiteral("Camera 7 (east)"));
+        QCOMPARE(s->config.command, QStringLiteral("fps=2 size=160x90 pattern=gradient"));
+        QCOMPARE(s->config.imageWatchdog.interval, Millis(4500));
+        QCOMPARE(s->config.description, QStringLiteral("the north gate")); // untouched
+        QVERIFY(m_engine->workers().changeLog(id).size() >= 4);          // created + 3 fields
+        QTRY_VERIFY(m_window->detail()->changeView()->topLevelItemCount() >= 4);
+        QVERIFY(m_window->lastMessage().contains(QStringLiteral("changed")));
+
+        // Start again, then remove while it runs: Cancel first, then Yes.
+        click("actionStart");
+        QTRY_COMPARE_WITH_TIMEOUT(tile->look(), Look::Running, 10000);
+        uitest::onNextModal([](QWidget *modal) {
+            auto *box = qobject_cast<QMessageBox *>(modal);
+            QVERIFY(box);
+            QVERIFY(box->text().contains(QStringLiteral("Camera 7 (east)")));
+            QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
+        });
+        click("actionRemove");
+        QVERIFY(stored(*m_engine, id));
+        QVERIFY(m_window->wall()->tile(id));
+
+        uitest::onNextModal([](QWidget *modal) {
+            auto *box = qobject_cast<QMessageBox *>(modal);
+            QVERIFY(box);
+            QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+        });
+        click("actionRemove");
+        QVERIFY(!stored(*m_engine, id));
+        QVERIFY(!m_engine->workers().worker(id));
+        QTRY_VERIFY(!m_window->wall()->tile(id));
+        QVERIFY(m_window->wall()->tiles().isEmpty());
+        QVERIFY(m_window->selectedWorker().isEmpty());
+        QVERIFY(!button("actionRemove")->isEnabled());
+    }
+
+    // The dialog refuses what the manager would refuse, before sending.
+    void theDialogValidatesBeforeSending()
+    {
+        openWindow();
+        QString problems;
+        uitest::onNextModal([&](QWidget *modal) {
+            auto *d = qobject_cast<QDialog *>(modal);
+            QVERIFY(d);
+            auto *ok = d->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+            auto *error = d->findChild<QLabel *>(QStringLiteral("errorLabel"));
+            auto *type = d->findChild<QComboBox *>(QStringLiteral("typeCombo"));
+            type->setCurrentIndex(type->findText(QStringLiteral("FakeStreamer")));
+            QVERIFY(!ok->isEnabled()); // empty form
+            problems += error->text() + QLatin1Char('|');
+            QTest::keyClicks(d->findChild<QLineEdit *>(QStringLiteral("nameEdit")), QStringLiteral("X"));
+            QVERIFY(!ok->isEnabled());
+            problems += error->text() + QLatin1Char('|');
+            QTest::keyClicks(d->findChild<QPlainTextEdit *>(QStringLiteral("commandEdit")), QStringLiteral("fps=5"));
+            QVERIFY(ok->isEnabled());
+            d->findChild<QDoubleSpinBox *>(QStringLiteral("intervalSpin"))->setValue(0.5);
+            QVERIFY(!ok->isEnabled());
+            problems += error->text();
+            d->reject();
+        });
+        click("actionNew");
+        QCOMPARE(problems, QStringLiteral("Give the worker a name.|The command is empty.|The watchdog interval must be at least 1 s."));
+        QVERIFY(m_engine->workers().workers().isEmpty());
+        QVERIFY(m_engine->store().workers().isEmpty());
+    }
+
+    // A worker that cannot start turns red and says why; its tile keeps the
+    // watchdog count; disable and enable go through the manager.
+    void aFailingWorkerIsRedAndExplained()
+    {
+        RestartPolicySettings quick;
+        quick.firstBackoff = Millis(50);
+        quick.maxBackoff = Millis(100);
+        quick.maxRestartsInWindow = 2;
+        quick.holdFor = Millis(60000);
+        m_engine->workers().setRestartPolicy(quick);
+        openWindow();
+        const QString id = createFake(QStringLiteral("Broken"), QStringLiteral("fail-start"), true);
+        QVERIFY(!id.isEmpty());
+        WorkerTile *tile = m_window->wall()->tile(id);
+        QVERIFY(tile);
+        QTRY_COMPARE_WITH_TIMEOUT(tile->look(), Look::Trouble, 15000);
+        QCOMPARE(tile->stateText(), QStringLiteral("On hold"));
+        QVERIFY(!tile->errorText().isEmpty());
+        QVERIFY(tile->watchdogCount() >= 2);
+        QCOMPARE(tile->statusText(), m_engine->workers().worker(id)->statusText());
+        QVERIFY(tile->statusText().contains(QStringLiteral("next try")));
+
+        m_window->selectWorker(id);
+        QTRY_VERIFY(m_window->detail()->watchdogView()->topLevelItemCount() >= 2);
+        click("actionResetWatchdog");
+        QTRY_COMPARE(tile->watchdogCount(), 0);
+        QCOMPARE(stored(*m_engine, id)->watchdogEventCount, 0);
+
+        click("actionDisable");
+        QTRY_VERIFY(tile->stateText().contains(QStringLiteral("disabled")));
+        QCOMPARE(stored(*m_engine, id)->config.enabled, false);
+        QVERIFY(!button("actionStart")->isEnabled());
+        click("actionEnable");
+        QCOMPARE(stored(*m_engine, id)->config.enabled, true);
+    }
+
+    // The detail: live log with a level filter, watchdog events with their log lines, configuration.
+    void theDetailShowsLogsAndWatchdogEvents()
+    {
+        openWindow();
+        const QString id = createFake(QStringLiteral("Staller"), QStringLiteral("fps=5 stall-after=1 log-every=0.2"), true);
+        QVERIFY(!id.isEmpty());
+        m_window->selectWorker(id);
+        WorkerDetail *d = m_window->detail();
+        QCOMPARE(d->workerId(), id);
+        // The picture watchdog fires (grace 1 s, interval 1 s) and keeps the lines that led to it.
+        QTRY_VERIFY_WITH_TIMEOUT(d->watchdogView()->topLevelItemCount() >= 1, 15000);
+        QTreeWidgetItem *event = d->watchdogView()->topLevelItem(0);
+        QVERIFY(event->childCount() > 0);
+        QVERIFY(!event->text(2).isEmpty());
+        QTRY_VERIFY(d->logView()->toPlainText().contains(QStringLiteral("Info")));
+        const int lines = d->logView()->blockCount();
+        d->setMinimumLevel(int(LogLevel::Critical));
+        QVERIFY(d->logView()->blockCount() < lines);
+        QVERIFY(!d->logView()->toPlainText().contains(QStringLiteral("Info ")));
+        d->setMinimumLevel(int(LogLevel::Trace));
+        QVERIFY(d->logView()->blockCount() >= lines);
+        auto *command = d->findChild<QLabel *>(QStringLiteral("config:Command"));
+        QVERIFY(command);
+        QCOMPARE(command->text(), QStringLiteral("fps=5 stall-after=1 log-every=0.2"));
+    }
+
+    // The engine: rename, hubs with their state (add, remove), load chart, log.
+    void theEnginePanel()
+    {
+        FakeHubs hubs;
+        hubs.list.append({1, QStringLiteral("http://hub-a:9000/streamhub"), QStringLiteral("Connected"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        m_engine->setHubDirectory(&hubs);
+        openWindow();
+        EnginePanel *p = m_window->enginePanel();
+        m_window->engineDock()->raise();
+
+        auto *name = p->findChild<QLineEdit *>(QStringLiteral("engineName"));
+        name->clear();
+        QTest::keyClicks(name, QStringLiteral("Control room 2"));
+        auto *desc = p->findChild<QLineEdit *>(QStringLiteral("engineDescription"));
+        desc->clear();
+        QTest::keyClicks(desc, QStringLiteral("second floor"));
+        QTest::mouseClick(p->findChild<QPushButton *>(QStringLiteral("engineSave")), Qt::LeftButton);
+        QCOMPARE(m_engine->identity().name, QStringLiteral("Control room 2"));
+        QCOMPARE(m_engine->identity().description, QStringLiteral("second floor"));
+        QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("Control room 2")));
+
+        QCOMPARE(p->hubView()->topLevelItemCount(), 1);
+        QCOMPARE(p->hubView()->topLevelItem(0)->text(1), QStringLiteral("Connected"));
+        QTest::keyClicks(p->findChild<QLineEdit *>(QStringLiteral("hubUrl")), QStringLiteral("http://hub-b:9000/streamhub"));
+        QTest::mouseClick(p->findChild<QPushButton *>(QStringLiteral("hubAdd")), Qt::LeftButton);
+        QCOMPARE(hubs.added, QStringList{QStringLiteral("http://hub-b:9000/streamhub")});
+        QCOMPARE(p->hubView()->topLevelItemCount(), 2);
+        QCOMPARE(p->hubView()->topLevelItem(1)->text(1), QStringLiteral("Connecting"));
+        // The link reports a new state: the list follows.
+        hubs.list[1].state = QStringLiteral("Connected");
+        Q_EMIT hubs.hubsChanged();
+        QCOMPARE(p->hubView()->topLevelItem(1)->text(1), QStringLiteral("Connected"));
+        p->hubView()->setCurrentItem(p->hubView()->topLevelItem(0));
+        QTest::mouseClick(p->findChild<QPushButton *>(QStringLiteral("hubRemove")), Qt::LeftButton);
+        QCOMPARE(hubs.removed, QStringList{QStringLiteral("http://hub-a:9000/streamhub")});
+        QCOMPARE(p->hubView()->topLevelItemCount(), 1);
+
+        const int before = p->chart()->sampleCount();
+        m_window->sampler().sampleNow();
+        QCOMPARE(p->chart()->sampleCount(), before + 1);
+        QCOMPARE(m_window->sampler().interval(), 2000);
+        QVERIFY(m_window->sampler().isActive());
+
+        qInfo("an engine log line from the test");
+        m_engine->log().append(LogLevel::Warning, QStringLiteral("a line for the panel"));
+        QTRY_VERIFY(p->logView()->toPlainText().contains(QStringLiteral("a line for the panel")));
+        m_window.reset(); // before `hubs` goes
+        m_engine->setHubDirectory(nullptr);
+    }
+
+    // Without hub links the panel says so and offers nothing to click.
+    void noHubLinkInThisBuild()
+    {
+        openWindow();
+        EnginePanel *p = m_window->enginePanel();
+        QCOMPARE(p->hubView()->topLevelItemCount(), 1);
+        QVERIFY(p->hubView()->topLevelItem(0)->text(0).contains(QStringLiteral("no StreamHub link")));
+        QVERIFY(!p->findChild<QPushButton *>(QStringLiteral("hubAdd"))->isEnabled());
+    }
+
+    // The grid reflows with the width and scrolls when it is taller than the window.
+    void theWallReflowsAndScrolls()
+    {
+        for (int i = 0; i < 12; ++i)
+            QVERIFY(!createFake(QStringLiteral("W%1").arg(i), QStringLiteral("fps=1"), false).isEmpty());
+        openWindow();
+        WorkerWall *wall = m_window->wall();
+        QCOMPARE(wall->tiles().size(), 12);
+        m_window->resize(1800, 900);
+        QTRY_VERIFY(wall->columns() >= 3);
+        const int wide = wall->columns();
+        const int wideTile = wall->tiles().first()->width();
+        m_window->resize(1000, 700);
+        QTRY_VERIFY(wall->columns() < wide);
+        QVERIFY(wall->tiles().first()->width() > 0);
+        // Tiles stay in order, left to right, top to bottom, without overlapping.
+        const QList<WorkerTile *> tiles = wall->tiles();
+        for (int i = 1; i < tiles.size(); ++i)
+            QVERIFY(!tiles[i]->geometry().intersects(tiles[i - 1]->geometry()));
+        QVERIFY(tiles.last()->geometry().bottom() > wall->viewport()->height());
+        QVERIFY(wall->verticalScrollBar()->maximum() > 0);
+        Q_UNUSED(wideTile);
+    }
+
+    // Closing the window asks the program to stop the engine, and the engine stops.
+    void closingTheWindowStopsTheEngine()
+    {
+        QVERIFY(!createFake(QStringLiteral("Runner"), QStringLiteral("fps=5"), true).isEmpty());
+        openWindow();
+        QSignalSpy closeSpy(m_window.get(), &MainWindow::closeRequested);
+        QSignalSpy finished(m_engine.get(), &Engine::finished);
+        connect(m_window.get(), &MainWindow::closeRequested, m_engine.get(), &Engine::shutdown);
+        m_window->close();
+        QCOMPARE(closeSpy.size(), 1);
+        QVERIFY(m_window->isVisible()); // until the workers are stopped
+        QVERIFY(finished.wait(15000) || finished.size() == 1);
+        QVERIFY(m_engine->workers().allIdle());
+        m_window.reset();
+        m_engine.reset();
+    }
+};
+
+QTEST_MAIN(TestDashboard)
+#include "tst_dashboard.moc"
