@@ -22,8 +22,7 @@ void StreamerBase::failLater(const QString &reason)
             if (gen != m_generation || !m_active)
                 return;
             m_active = false;
-            Q_EMIT logLine(LogLevel::Error, reason);
-            Q_EMIT failed(reason);
+            Q_EMIT failed(reason); // the receiver logs the reason; no second line here
         },
         Qt::QueuedConnection);
 }

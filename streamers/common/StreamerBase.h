@@ -20,7 +20,7 @@ protected:
     bool isActive() const { return m_active; }
     quint64 generation() const { return m_generation; }
 
-    // The run fails before it got anywhere: logLine + failed, queued.
+    // The run fails before it got anywhere: failed(reason), queued.
     void failLater(const QString &reason);
     // stop() when no run is under way: stopped(), queued. Returns true then.
     bool stopIfIdle();

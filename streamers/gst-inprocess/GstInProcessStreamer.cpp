@@ -519,8 +519,6 @@ void GstInProcessStreamer::onStarted(const std::shared_ptr<InProcessRun> &run, c
     }
     if (!error.isEmpty() || !m_startError.isEmpty()) {
         const QString reason = m_startError.isEmpty() ? error : m_startError;
-        if (m_startError.isEmpty())
-            Q_EMIT logLine(LogLevel::Error, reason);
         if (hasPipeline) {
             beginTeardown(Terminal::Failed, reason);
         } else {
@@ -552,12 +550,16 @@ void GstInProcessStreamer::onBusMessage(const std::shared_ptr<InProcessRun> &run
             reason += QStringLiteral(" (from %1)").arg(QString::fromStdString(t.source));
         if (!t.debug.empty())
             reason += QLatin1Char('\n') + QString::fromStdString(t.debug);
-        Q_EMIT logLine(LogLevel::Error, reason);
-        if (m_phase == Phase::Starting) {
-            if (m_startError.isEmpty())
-                m_startError = reason;
-        } else if (m_phase == Phase::Running || m_phase == Phase::Ending) {
-            beginTeardown(m_stopRequested ? Terminal::Stopped : Terminal::Failed, reason);
+        // The first error is the failure's reason (failed() carries it);
+        // anything after it, or during a stop, is only logged.
+        if (m_phase == Phase::Starting && m_startError.isEmpty()) {
+            m_startError = reason;
+        } else if ((m_phase == Phase::Running || m_phase == Phase::Ending) && !m_stopRequested) {
+            beginTeardown(Terminal::Failed, reason);
+        } else {
+            Q_EMIT logLine(LogLevel::Error, reason);
+            if (m_phase == Phase::Ending)
+                beginTeardown(Terminal::Stopped, QString());
         }
         break;
     }
@@ -697,7 +699,8 @@ void GstInProcessStreamer::onDeadline()
     switch (m_phase) {
     case Phase::Starting: {
         const QString why = QStringLiteral("the pipeline did not start within %1 ms; abandoned").arg(m_deadline.interval());
-        Q_EMIT logLine(LogLevel::Error, why);
+        if (m_stopRequested)
+            Q_EMIT logLine(LogLevel::Error, why); // stopped() says no more
         abandon(m_run);
         m_terminal = m_stopRequested ? Terminal::Stopped : Terminal::Failed;
         m_reason = why;
@@ -711,10 +714,11 @@ void GstInProcessStreamer::onDeadline()
         break;
     case Phase::TearingDown: {
         const QString why = QStringLiteral("the pipeline did not stop within %1 ms; abandoned to its thread").arg(m_deadline.interval());
-        Q_EMIT logLine(LogLevel::Error, why);
         abandon(m_run);
         if (m_terminal == Terminal::Failed)
             m_reason += QStringLiteral("; ") + why;
+        else
+            Q_EMIT logLine(LogLevel::Error, why);
         finish();
         break;
     }

@@ -342,9 +342,10 @@ void GstProcessStreamer::handleProtoLine(const QByteArray &line)
             reason += QStringLiteral(" (from %1)").arg(source);
         if (!debug.isEmpty())
             reason += QLatin1Char('\n') + debug;
-        Q_EMIT logLine(LogLevel::Error, reason);
         if (m_error.isEmpty())
-            m_error = reason;
+            m_error = reason; // reported by failed() as soon as the host is gone
+        else
+            Q_EMIT logLine(LogLevel::Error, reason);
         if (!m_killTimer.isActive()) // the host ends by itself; make sure it does
             m_killTimer.start(envMs("SE_GST_STOP_TIMEOUT_MS", 3000));
     } else if (kind == "EOS") {
@@ -438,13 +439,11 @@ void GstProcessStreamer::onChildExited()
                      .arg(WTERMSIG(status))
                      .arg(signalName(WTERMSIG(status)));
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        Q_EMIT logLine(LogLevel::Information, QStringLiteral("pipeline process %1 ended").arg(pid));
         Q_EMIT ended();
         return;
     } else {
         reason = QStringLiteral("pipeline process %1 exited with code %2").arg(pid).arg(WEXITSTATUS(status));
     }
-    Q_EMIT logLine(LogLevel::Error, reason);
     Q_EMIT failed(reason);
 }
 
