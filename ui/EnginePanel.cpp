@@ -68,7 +68,11 @@ EnginePanel::EnginePanel(Engine &engine, MetricsSampler &sampler, QWidget *paren
     m_hubs->setHeaderLabels({QStringLiteral("StreamHub"), QStringLiteral("State"), QStringLiteral("Since"),
                              QStringLiteral("Queued"), QStringLiteral("Dropped"), QStringLiteral("Why")});
     m_hubs->setRootIsDecorated(false);
-    m_hubs->setMinimumHeight(90);
+    m_hubs->setMinimumHeight(70);
+    m_hubs->setMaximumHeight(150);
+    m_noLink = new QLabel(QStringLiteral("This build has no StreamHub link: hubs cannot be shown or added here."));
+    m_noLink->setObjectName(QStringLiteral("noHubLink"));
+    m_noLink->setWordWrap(true);
     m_hubUrl = new QLineEdit;
     m_hubUrl->setObjectName(QStringLiteral("hubUrl"));
     m_hubUrl->setPlaceholderText(QStringLiteral("http://host:9000/streamhub"));
@@ -82,6 +86,7 @@ EnginePanel::EnginePanel(Engine &engine, MetricsSampler &sampler, QWidget *paren
     m_removeHub->setObjectName(QStringLiteral("hubRemove"));
     auto *hubs = new QGroupBox(QStringLiteral("StreamHubs"));
     auto *hubLayout = new QVBoxLayout(hubs);
+    hubLayout->addWidget(m_noLink);
     hubLayout->addWidget(m_hubs);
     auto *hubRow = new QHBoxLayout;
     hubRow->addWidget(m_hubUrl, 3);
@@ -96,23 +101,13 @@ EnginePanel::EnginePanel(Engine &engine, MetricsSampler &sampler, QWidget *paren
         connect(m_directory, &HubDirectory::hubsChanged, this, &EnginePanel::reloadHubs);
 
     // Engine log
-    m_log = new QPlainTextEdit;
-    m_log->setObjectName(QStringLiteral("engineLog"));
-    m_log->setReadOnly(true);
-    m_log->setMaximumBlockCount(2000);
-    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_log = makeLogView(QStringLiteral("engineLog"), 2000);
     QStringList lines;
     for (const LogEntry &e : engine.log().last(500))
         lines << formatLogLine(e);
     m_log->setPlainText(lines.join(QLatin1Char('\n')));
-    connect(&engine.log(), &EngineLog::lineAppended, this, [this](const LogEntry &e) {
-        QScrollBar *bar = m_log->verticalScrollBar();
-        const bool atEnd = bar->value() >= bar->maximum() - 2;
-        m_log->appendPlainText(formatLogLine(e));
-        if (atEnd)
-            bar->setValue(bar->maximum());
-    });
+    m_log->verticalScrollBar()->setValue(m_log->verticalScrollBar()->maximum());
+    connect(&engine.log(), &EngineLog::lineAppended, this, [this](const LogEntry &e) { appendLogLine(m_log, e); });
     auto *logBox = new QGroupBox(QStringLiteral("Engine log"));
     auto *logLayout = new QVBoxLayout(logBox);
     logLayout->addWidget(m_log);
@@ -161,12 +156,10 @@ void EnginePanel::reloadHubs()
     m_hubKey->setEnabled(have);
     m_addHub->setEnabled(have);
     m_removeHub->setEnabled(have);
-    if (!have) {
-        auto *item = new QTreeWidgetItem(QStringList{QStringLiteral("This build has no StreamHub link."), QString()});
-        item->setDisabled(true);
-        m_hubs->addTopLevelItem(item);
+    m_noLink->setVisible(!have);
+    m_hubs->setVisible(have);
+    if (!have)
         return;
-    }
     for (const HubDirectory::Hub &h : m_directory->hubs()) {
         auto *item = new QTreeWidgetItem(QStringList{h.url, h.state,
                                                      h.since.toLocalTime().toString(QStringLiteral("HH:mm:ss")),
@@ -175,6 +168,7 @@ void EnginePanel::reloadHubs()
             : (h.state == QLatin1String("Connecting") || h.state == QLatin1String("Reconnecting")) ? QColor(0xc0, 0x85, 0x10)
                                                                                                    : QColor(0xd9, 0x34, 0x34);
         item->setForeground(1, c);
+        item->setToolTip(5, h.lastError);
         m_hubs->addTopLevelItem(item);
     }
     m_hubs->resizeColumnToContents(0);

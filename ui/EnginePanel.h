@@ -59,6 +59,7 @@ private:
     QLineEdit *m_hubKey;
     QPushButton *m_addHub;
     QPushButton *m_removeHub;
+    QLabel *m_noLink;
     QPlainTextEdit *m_log;
 };
 

@@ -50,9 +50,12 @@ void MetricsChart::paintEvent(QPaintEvent *)
     const QRect bottom(left, top.bottom() + gap, width() - left - 6, plotH);
 
     const QDateTime now = m_samples.isEmpty() ? QDateTime::currentDateTimeUtc() : m_samples.last().measureTimestamp;
+    // The x axis covers the data there is, from 20 s up to the full span.
+    const double dataSpan = m_samples.isEmpty() ? 0.0 : double(m_samples.first().measureTimestamp.msecsTo(now)) / 1000.0;
+    const double span = std::clamp(dataSpan, 20.0, double(m_spanSeconds));
     const auto xOf = [&](const QRect &r, const QDateTime &t) {
         const double age = double(t.msecsTo(now)) / 1000.0;
-        return r.right() - age / m_spanSeconds * r.width();
+        return r.right() - age / span * r.width();
     };
     const auto plot = [&](const QRect &r, double max, const QColor &c, const std::function<double(const EngineMetrics &)> &value) {
         QPainterPath path;
@@ -102,10 +105,10 @@ void MetricsChart::paintEvent(QPaintEvent *)
                              .arg(last.totalMemory / 1024.0, 0, 'f', 1)}});
     p.setPen(palette().color(QPalette::PlaceholderText));
     p.drawText(QPoint(left, 2 + lh + fm.ascent()),
-               QStringLiteral("engine memory %1 MB · %2 cores · last %3 min")
+               QStringLiteral("engine memory %1 MB · %2 cores · last %3")
                    .arg(last.currentProcessMemoryUsage, 0, 'f', 0)
                    .arg(last.perCoreCpuUsage.size())
-                   .arg(m_spanSeconds / 60));
+                   .arg(span >= 90 ? QStringLiteral("%1 min").arg(qRound(span / 60)) : QStringLiteral("%1 s").arg(qRound(span))));
 
     double netMax = 1.0;
     for (const EngineMetrics &m : std::as_const(m_samples))

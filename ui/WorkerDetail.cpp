@@ -24,6 +24,26 @@ QString formatLogLine(const LogEntry &e)
         .arg(e.timestamp.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")), levelLabel(int(e.level)).leftJustified(8), e.message);
 }
 
+QPlainTextEdit *makeLogView(const QString &objectName, int maxLines)
+{
+    auto *v = new QPlainTextEdit;
+    v->setObjectName(objectName);
+    v->setReadOnly(true);
+    v->setMaximumBlockCount(maxLines);
+    v->setLineWrapMode(QPlainTextEdit::NoWrap);
+    v->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    return v;
+}
+
+void appendLogLine(QPlainTextEdit *view, const LogEntry &entry)
+{
+    QScrollBar *bar = view->verticalScrollBar();
+    const bool atEnd = bar->value() >= bar->maximum() - 2;
+    view->appendPlainText(formatLogLine(entry));
+    if (atEnd)
+        bar->setValue(bar->maximum());
+}
+
 namespace {
 QTreeWidget *tree(const QStringList &headers, const QString &name)
 {
@@ -65,12 +85,7 @@ WorkerDetail::WorkerDetail(WorkerManager &manager, QWidget *parent) : QWidget(pa
         m_level->addItem(levelLabel(l) + QStringLiteral(" and above"), l);
     m_level->setCurrentIndex(m_minLevel);
     connect(m_level, &QComboBox::currentIndexChanged, this, [this](int i) { setMinimumLevel(m_level->itemData(i).toInt()); });
-    m_log = new QPlainTextEdit;
-    m_log->setObjectName(QStringLiteral("workerLog"));
-    m_log->setReadOnly(true);
-    m_log->setMaximumBlockCount(1000);
-    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_log = makeLogView(QStringLiteral("workerLog"), 1000);
     auto *logPage = new QWidget;
     auto *logBar = new QHBoxLayout;
     logBar->addWidget(new QLabel(QStringLiteral("Show")));
@@ -156,11 +171,7 @@ void WorkerDetail::onLog(Worker *worker, const LogEntry &entry)
 {
     if (worker != m_worker || int(entry.level) < m_minLevel)
         return;
-    QScrollBar *bar = m_log->verticalScrollBar();
-    const bool atEnd = bar->value() >= bar->maximum() - 2;
-    m_log->appendPlainText(formatLogLine(entry));
-    if (atEnd)
-        bar->setValue(bar->maximum());
+    appendLogLine(m_log, entry);
 }
 
 void WorkerDetail::reloadHeader()
@@ -220,6 +231,7 @@ void WorkerDetail::reloadEvents()
     QList<QTreeWidgetItem *> items;
     for (const WatchdogEvent &e : events) {
         auto *item = new QTreeWidgetItem(QStringList{stamp(e.timestamp), causeName(e.cause), e.message});
+        item->setToolTip(2, e.message);
         item->setForeground(1, colourOf(e.cause == WatchdogEvent::Cause::Hold ? Look::Trouble : Look::Starting).darker(110));
         for (const LogEntry &l : e.logs)
             new QTreeWidgetItem(item, QStringList{l.timestamp.toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz")),

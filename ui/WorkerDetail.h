@@ -69,5 +69,9 @@ private:
 };
 
 QString formatLogLine(const LogEntry &entry);
+// A read-only, fixed-font, unwrapped log view that keeps its newest `maxLines`.
+QPlainTextEdit *makeLogView(const QString &objectName, int maxLines);
+// Appends a line; follows the end only when the reader is there already.
+void appendLogLine(QPlainTextEdit *view, const LogEntry &entry);
 
 } // namespace se::ui

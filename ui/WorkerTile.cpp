@@ -174,6 +174,12 @@ void WorkerTile::paintEvent(QPaintEvent *event)
     p.fillPath(frame, bg);
     p.setPen(QPen(stateColour, m_selected ? kBorder + 2 : kBorder));
     p.drawPath(frame);
+    if (m_selected) { // a light ring inside the state colour: which tile the toolbar acts on
+        QPainterPath inner;
+        inner.addRoundedRect(QRectF(rect()).adjusted(5, 5, -5, -5), 4, 4);
+        p.setPen(QPen(QColor(0xf0, 0xf0, 0xf0), 1.5));
+        p.drawPath(inner);
+    }
     p.setRenderHint(QPainter::Antialiasing, false);
 
     // The picture, letterboxed.

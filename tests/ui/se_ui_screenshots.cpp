@@ -14,6 +14,7 @@
 #include "WorkerWall.h"
 
 #include <QDir>
+#include <QLoggingCategory>
 #include <QTest>
 #include <QDockWidget>
 #include <QTabWidget>
@@ -38,6 +39,7 @@ bool save(QWidget *w, const QString &path)
 int main(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false")); // as the program does
     const QString outDir = app.arguments().value(1, QDir::currentPath() + QStringLiteral("/screenshots"));
     QDir().mkpath(outDir);
     QTemporaryDir data;
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
         QTextStream(stderr) << error << '\n';
         return 1;
     }
+    engine->log().installMessageHandler(); // as the program does: the engine log shows Qt's messages
     RestartPolicySettings quick; // the failing worker reaches its hold within seconds
     quick.firstBackoff = Millis(200);
     quick.maxBackoff = Millis(400);
