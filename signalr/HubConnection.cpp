@@ -1,0 +1,762 @@
+#include "HubConnection.h"
+
+#include "Logging.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMetaEnum>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QUrlQuery>
+#include <QWebSocket>
+#include <exception>
+
+#include <sys/socket.h>
+
+namespace signalr {
+
+namespace {
+
+constexpr int MaxRedirects = 100;
+
+// Bytes a client (masked) WebSocket frame of this payload takes on the wire.
+qint64 framedSize(qint64 payload, qint64 frameSize) {
+  const qint64 frames = payload == 0 ? 1 : (payload + frameSize - 1) / frameSize;
+  qint64 total = 0;
+  for (qint64 i = 0; i < frames; ++i) {
+    const qint64 n = std::min(frameSize, payload - i * frameSize);
+    total += n + 6 + (n >= 126 ? (n >= 65536 ? 8 : 2) : 0);
+  }
+  return total;
+}
+
+QUrl withPathSuffix(QUrl url, const QString &suffix) {
+  QString path = url.path();
+  while (path.endsWith(QLatin1Char('/')))
+    path.chop(1);
+  url.setPath(path + suffix);
+  return url;
+}
+
+} // namespace
+
+HubConnection::HubConnection(HubConnectionOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_reader(m_options.maxRecordBytes) {
+  m_keepAlive.setSingleShot(true);
+  m_serverTimeout.setSingleShot(true);
+  m_handshakeTimer.setSingleShot(true);
+  m_retryTimer.setSingleShot(true);
+  m_reattachTimer.setSingleShot(true);
+  m_ackTimer.setSingleShot(true);
+  connect(&m_keepAlive, &QTimer::timeout, this, [this] {
+    if (m_phase == Phase::Open)
+      sendMessage(HubMessage::ping());
+  });
+  connect(&m_serverTimeout, &QTimer::timeout, this, [this] {
+    if (m_phase == Phase::Open)
+      transportLost(QStringLiteral("Server timeout elapsed (%1 ms) without receiving a message from the server.")
+                        .arg(m_options.serverTimeoutMs),
+                    true);
+  });
+  connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
+    if (m_phase == Phase::Opening || m_phase == Phase::Handshaking)
+      attemptFailed(QStringLiteral("Handshake timed out after %1 ms.").arg(m_options.handshakeTimeoutMs));
+  });
+  connect(&m_reattachTimer, &QTimer::timeout, this, [this] {
+    if (m_phase == Phase::Reattaching)
+      transportLost(QStringLiteral("Stateful reconnect did not succeed within %1 ms.").arg(m_options.statefulReconnectTimeoutMs), true);
+  });
+  connect(&m_retryTimer, &QTimer::timeout, this, &HubConnection::beginAttempt);
+  connect(&m_ackTimer, &QTimer::timeout, this, [this] {
+    if (m_phase == Phase::Open && m_stateful && m_lastProcessedSeq > m_lastAckedSent) {
+      m_lastAckedSent = m_lastProcessedSeq;
+      sendMessage(HubMessage::ack(m_lastProcessedSeq));
+    }
+  });
+}
+
+HubConnection::~HubConnection() {
+  m_stopping = true;
+  m_phase = Phase::Idle;
+  teardownSocket();
+  if (m_negotiateReply) {
+    m_negotiateReply->disconnect(this);
+    m_negotiateReply->abort();
+  }
+}
+
+void HubConnection::setState(State s) {
+  if (m_state == s)
+    return;
+  qCDebug(lcSignalR) << "state" << m_state << "->" << s;
+  m_state = s;
+  Q_EMIT stateChanged(s);
+}
+
+void HubConnection::start() {
+  if (m_state != State::Disconnected) {
+    qCWarning(lcSignalR) << "start() ignored in state" << m_state;
+    return;
+  }
+  if (!m_options.url.isValid()) {
+    QMetaObject::invokeMethod(this, [this] { Q_EMIT startFailed(QStringLiteral("Invalid hub URL.")); }, Qt::QueuedConnection);
+    return;
+  }
+  m_stopping = false;
+  setState(State::Connecting);
+  beginAttempt();
+}
+
+void HubConnection::stop() {
+  if (m_state == State::Disconnected || m_state == State::Disconnecting)
+    return;
+  m_stopping = true;
+  m_retryTimer.stop();
+  if (m_socket && (m_phase == Phase::Open || m_phase == Phase::Handshaking)) {
+    setState(State::Disconnecting);
+    failAllPending(QStringLiteral("The connection was stopped."));
+    m_socket->close(QWebSocketProtocol::CloseCodeNormal);
+    // A peer that never answers the close frame does not hold us.
+    QTimer::singleShot(2000, this, [this, gen = m_generation] {
+      if (m_state == State::Disconnecting && m_generation == gen)
+        finishClose(QString());
+    });
+    return;
+  }
+  finishClose(QString());
+}
+
+void HubConnection::beginAttempt() {
+  teardownSocket();
+  m_reader.clear();
+  m_closeReceived = false;
+  m_stateful = false;
+  m_nextSendSeq = 1;
+  m_nextRecvSeq = 1;
+  m_lastProcessedSeq = 0;
+  m_lastAckedSent = 0;
+  m_replay.clear();
+  m_replayBytes = 0;
+  m_connectionId.clear();
+  m_connectionToken.clear();
+  m_accessToken = m_options.accessTokenProvider ? m_options.accessTokenProvider() : QString();
+  if (m_options.skipNegotiation) {
+    openWebSocket(webSocketUrl(m_options.url));
+    return;
+  }
+  negotiate(m_options.url, 0);
+}
+
+void HubConnection::negotiate(const QUrl &base, int redirects) {
+  m_phase = Phase::Negotiating;
+  if (!m_nam)
+    m_nam = new QNetworkAccessManager(this);
+  QUrl url = withPathSuffix(base, QStringLiteral("/negotiate"));
+  if (url.scheme() == QLatin1String("ws"))
+    url.setScheme(QStringLiteral("http"));
+  else if (url.scheme() == QLatin1String("wss"))
+    url.setScheme(QStringLiteral("https"));
+  QUrlQuery q(url);
+  q.removeAllQueryItems(QStringLiteral("negotiateVersion"));
+  q.addQueryItem(QStringLiteral("negotiateVersion"), QStringLiteral("1"));
+  if (m_options.statefulReconnect)
+    q.addQueryItem(QStringLiteral("useStatefulReconnect"), QStringLiteral("true"));
+  url.setQuery(q);
+  QNetworkRequest req(url);
+  req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("text/plain;charset=UTF-8"));
+  req.setRawHeader("X-Requested-With", "XMLHttpRequest");
+  for (const auto &h : m_options.headers)
+    req.setRawHeader(h.first, h.second);
+  if (!m_accessToken.isEmpty())
+    req.setRawHeader("Authorization", "Bearer " + m_accessToken.toUtf8());
+  if (m_options.sslConfiguration)
+    req.setSslConfiguration(*m_options.sslConfiguration);
+  req.setTransferTimeout(m_options.negotiateTimeoutMs);
+  req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+  qCDebug(lcSignalR) << "negotiate" << url;
+  QNetworkReply *reply = m_nam->post(req, QByteArray());
+  m_negotiateReply = reply;
+  connect(reply, &QNetworkReply::finished, this, [this, reply, base, redirects] {
+    reply->deleteLater();
+    if (reply != m_negotiateReply)
+      return;
+    m_negotiateReply = nullptr;
+    if (m_phase != Phase::Negotiating)
+      return;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    if (reply->error() != QNetworkReply::NoError || status != 200) {
+      attemptFailed(QStringLiteral("Negotiate failed: %1%2")
+                        .arg(status ? QStringLiteral("HTTP %1 ").arg(status) : QString(), reply->errorString()));
+      return;
+    }
+    QJsonParseError pe;
+    const QJsonObject o = QJsonDocument::fromJson(body, &pe).object();
+    if (pe.error != QJsonParseError::NoError) {
+      attemptFailed(QStringLiteral("Negotiate failed: invalid JSON (%1)").arg(pe.errorString()));
+      return;
+    }
+    if (o.contains(QLatin1String("error"))) {
+      attemptFailed(QStringLiteral("Negotiate failed: %1").arg(o.value(QLatin1String("error")).toString()));
+      return;
+    }
+    if (o.contains(QLatin1String("url"))) {
+      if (redirects >= MaxRedirects) {
+        attemptFailed(QStringLiteral("Negotiate failed: more than %1 redirects.").arg(MaxRedirects));
+        return;
+      }
+      const QUrl next = base.resolved(QUrl(o.value(QLatin1String("url")).toString()));
+      if (o.contains(QLatin1String("accessToken")))
+        m_accessToken = o.value(QLatin1String("accessToken")).toString();
+      qCDebug(lcSignalR) << "negotiate redirect to" << next;
+      negotiate(next, redirects + 1);
+      return;
+    }
+    bool webSockets = false;
+    for (const QJsonValue &t : o.value(QLatin1String("availableTransports")).toArray()) {
+      const QJsonObject tr = t.toObject();
+      if (tr.value(QLatin1String("transport")).toString() == QLatin1String("WebSockets") &&
+          tr.value(QLatin1String("transferFormats")).toArray().contains(QStringLiteral("Text")))
+        webSockets = true;
+    }
+    if (!webSockets) {
+      attemptFailed(QStringLiteral("Negotiate failed: the server does not offer WebSockets with text frames."));
+      return;
+    }
+    const int version = o.value(QLatin1String("negotiateVersion")).toInt();
+    m_connectionId = o.value(QLatin1String("connectionId")).toString();
+    m_connectionToken = version >= 1 ? o.value(QLatin1String("connectionToken")).toString() : m_connectionId;
+    m_stateful = m_options.statefulReconnect && o.value(QLatin1String("useStatefulReconnect")).toBool();
+    openWebSocket(webSocketUrl(base));
+  });
+}
+
+QUrl HubConnection::webSocketUrl(const QUrl &base) const {
+  QUrl url = base;
+  if (url.scheme() == QLatin1String("http"))
+    url.setScheme(QStringLiteral("ws"));
+  else if (url.scheme() == QLatin1String("https"))
+    url.setScheme(QStringLiteral("wss"));
+  QUrlQuery q(url);
+  if (!m_connectionToken.isEmpty())
+    q.addQueryItem(QStringLiteral("id"), m_connectionToken);
+  if (!m_accessToken.isEmpty())
+    q.addQueryItem(QStringLiteral("access_token"), QString::fromLatin1(QUrl::toPercentEncoding(m_accessToken)));
+  url.setQuery(q);
+  return url;
+}
+
+void HubConnection::openWebSocket(const QUrl &url) {
+  teardownSocket();
+  if (m_phase != Phase::Reattaching) {
+    m_phase = Phase::Opening;
+    m_handshakeTimer.start(m_options.handshakeTimeoutMs);
+  }
+  m_wsUrl = url;
+  m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+  if (m_options.sslConfiguration)
+    m_socket->setSslConfiguration(*m_options.sslConfiguration);
+  connect(m_socket, &QWebSocket::connected, this, &HubConnection::onSocketConnected);
+  connect(m_socket, &QWebSocket::disconnected, this, &HubConnection::onSocketDisconnected);
+  connect(m_socket, &QWebSocket::textMessageReceived, this, &HubConnection::onText);
+  connect(m_socket, &QWebSocket::binaryMessageReceived, this, &HubConnection::onBinary);
+  connect(m_socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
+    const QString e = m_socket ? m_socket->errorString() : QString();
+    transportLost(QStringLiteral("WebSocket error: %1").arg(e), true);
+  });
+  connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64 n) {
+    m_bufferedBytes = std::max<qint64>(0, m_bufferedBytes - n);
+    Q_EMIT bytesWritten(n);
+  });
+  QNetworkRequest req(url);
+  for (const auto &h : m_options.headers)
+    req.setRawHeader(h.first, h.second);
+  qCDebug(lcSignalR) << "open" << url.toString(QUrl::RemoveQuery);
+  m_socket->open(req);
+}
+
+void HubConnection::onSocketConnected() {
+  if (m_phase == Phase::Reattaching) {
+    // Same logical connection: no handshake; tell the server where our sequence
+    // restarts, then replay what it has not acknowledged.
+    m_reattachTimer.stop();
+    m_phase = Phase::Open;
+    const qint64 first = m_replay.empty() ? m_nextSendSeq : m_replay.front().sequenceId;
+    qCInfo(lcSignalR) << "stateful reconnect: re-attached; replaying" << m_replay.size() << "messages from" << first;
+    writeRaw(HubProtocol::write(HubMessage::sequence(first)));
+    for (const Buffered &b : m_replay)
+      writeRaw(b.record);
+    resetServerTimeout();
+    return;
+  }
+  if (m_phase != Phase::Opening)
+    return;
+  m_phase = Phase::Handshaking;
+  writeRaw(HubProtocol::handshakeRequest());
+}
+
+void HubConnection::onSocketDisconnected() {
+  QString reason = QStringLiteral("The WebSocket closed");
+  if (m_socket) {
+    const auto code = m_socket->closeCode();
+    reason += QStringLiteral(" (code %1%2)").arg(int(code)).arg(m_socket->closeReason().isEmpty() ? QString() : QStringLiteral(": ") + m_socket->closeReason());
+    if (m_socket->error() != QAbstractSocket::UnknownSocketError)
+      reason += QStringLiteral(": ") + m_socket->errorString();
+  }
+  transportLost(reason, true);
+}
+
+void HubConnection::onText(const QString &text) { onData(text.toUtf8()); }
+void HubConnection::onBinary(const QByteArray &data) { onData(data); }
+
+void HubConnection::onData(QByteArrayView data) {
+  resetServerTimeout();
+  m_reader.append(data);
+  QPointer<HubConnection> self(this);
+  const QWebSocket *socket = m_socket;
+  while (self && m_socket == socket && socket) {
+    std::optional<QByteArray> record = m_reader.next();
+    if (!record)
+      break;
+    handleRecord(*record);
+  }
+  if (self && m_socket == socket && socket && m_reader.overflowed())
+    transportLost(QStringLiteral("Protocol error: a record exceeds %1 bytes.").arg(m_options.maxRecordBytes), true);
+}
+
+void HubConnection::handleRecord(const QByteArray &record) {
+  if (m_phase == Phase::Handshaking) {
+    std::optional<QString> error;
+    QString parseError;
+    if (!HubProtocol::parseHandshakeResponse(record, &error, &parseError)) {
+      attemptFailed(QStringLiteral("Invalid handshake response: %1").arg(parseError));
+      return;
+    }
+    if (error) {
+      attemptFailed(QStringLiteral("Handshake failed: %1").arg(*error));
+      return;
+    }
+    m_handshakeTimer.stop();
+    m_phase = Phase::Open;
+    ++m_generation;
+    resetKeepAlive();
+    const bool reconnect = m_state == State::Reconnecting;
+    qCInfo(lcSignalR) << (reconnect ? "reconnected" : "connected") << m_options.url.toString(QUrl::RemoveQuery)
+                      << "id" << m_connectionId << (m_stateful ? "(stateful reconnect)" : "");
+    setState(State::Connected);
+    if (reconnect)
+      Q_EMIT reconnected(m_connectionId);
+    else
+      Q_EMIT connected();
+    return;
+  }
+  if (m_phase != Phase::Open)
+    return;
+  HubMessage m;
+  QString error;
+  switch (HubProtocol::parse(record, &m, &error)) {
+  case HubProtocol::ParseResult::Ok:
+    handleMessage(std::move(m));
+    return;
+  case HubProtocol::ParseResult::UnknownType:
+    qCInfo(lcSignalR) << "ignored:" << error;
+    return;
+  case HubProtocol::ParseResult::Invalid:
+    qCWarning(lcSignalR) << "protocol error:" << error;
+    transportLost(QStringLiteral("Protocol error: %1").arg(error), true);
+    return;
+  }
+}
+
+void HubConnection::handleMessage(HubMessage &&m) {
+  if (m_stateful && m.isTrackable()) {
+    const qint64 id = m_nextRecvSeq++;
+    if (id <= m_lastProcessedSeq)
+      return; // replayed duplicate
+    m_lastProcessedSeq = id;
+    if (m_lastProcessedSeq - m_lastAckedSent >= 64) {
+      m_lastAckedSent = m_lastProcessedSeq;
+      sendMessage(HubMessage::ack(m_lastProcessedSeq));
+    } else if (!m_ackTimer.isActive()) {
+      m_ackTimer.start(m_options.ackIntervalMs);
+    }
+  }
+  switch (m.type) {
+  case MessageType::Invocation:
+    handleInvocation(m);
+    return;
+  case MessageType::StreamInvocation:
+    sendMessage(HubMessage::completionError(m.invocationId, QStringLiteral("Client does not support streaming methods.")));
+    return;
+  case MessageType::StreamItem: {
+    const auto it = m_invocations.constFind(m.invocationId);
+    if (it != m_invocations.constEnd() && it->stream)
+      it->stream->deliver(m.item);
+    return;
+  }
+  case MessageType::Completion: {
+    const auto it = m_invocations.find(m.invocationId);
+    if (it == m_invocations.end())
+      return; // timed out, canceled or unknown
+    Pending p = *it;
+    m_invocations.erase(it);
+    delete p.timer;
+    if (p.reply) {
+      if (m.error)
+        p.reply->fail(*m.error);
+      else
+        p.reply->succeed(m.hasResult ? m.result : QJsonValue());
+    }
+    if (p.stream) {
+      if (m.error)
+        p.stream->fail(*m.error);
+      else
+        p.stream->complete();
+    }
+    return;
+  }
+  case MessageType::CancelInvocation:
+    return; // client-result handlers are not cancellable
+  case MessageType::Ping:
+    return;
+  case MessageType::Close:
+    m_closeReceived = true;
+    qCInfo(lcSignalR) << "server closed the connection" << m.error.value_or(QString()) << "allowReconnect" << m.allowReconnect;
+    transportLost(m.error ? QStringLiteral("Server closed the connection with an error: %1").arg(*m.error) : QString(),
+                  m.allowReconnect);
+    return;
+  case MessageType::Ack:
+    onAck(m.sequenceId);
+    return;
+  case MessageType::Sequence:
+    if (m.sequenceId > m_lastProcessedSeq + 1) {
+      transportLost(QStringLiteral("Protocol error: Sequence %1 beyond the %2 messages received.")
+                        .arg(m.sequenceId)
+                        .arg(m_lastProcessedSeq),
+                    true);
+      return;
+    }
+    m_nextRecvSeq = m.sequenceId;
+    return;
+  }
+}
+
+void HubConnection::handleInvocation(const HubMessage &m) {
+  const auto it = m_handlers.constFind(m.target);
+  if (it == m_handlers.constEnd()) {
+    qCWarning(lcSignalR) << "no handler for" << m.target;
+    if (!m.invocationId.isEmpty())
+      sendMessage(HubMessage::completionError(
+          m.invocationId, QStringLiteral("Client didn't provide a result: no handler for '%1'.").arg(m.target)));
+    return;
+  }
+  const ResultHandler handler = *it; // the handler may call off()
+  ClientResult result(this, m.invocationId, m_generation);
+  try {
+    handler(m.arguments, result);
+  } catch (const std::exception &e) {
+    qCWarning(lcSignalR) << "handler for" << m.target << "threw:" << e.what();
+    result.reject(QStringLiteral("Client handler for '%1' failed: %2").arg(m.target, QString::fromUtf8(e.what())));
+  } catch (...) {
+    qCWarning(lcSignalR) << "handler for" << m.target << "threw";
+    result.reject(QStringLiteral("Client handler for '%1' failed.").arg(m.target));
+  }
+}
+
+void HubConnection::answer(const QString &invocationId, quint64 generation, const HubMessage &completion) {
+  if (generation != m_generation || m_state != State::Connected) {
+    qCInfo(lcSignalR) << "dropped the answer to" << invocationId << ": its connection is gone";
+    return;
+  }
+  sendMessage(completion);
+}
+
+void HubConnection::onInvocation(const QString &method, ResultHandler handler) { m_handlers.insert(method, std::move(handler)); }
+void HubConnection::off(const QString &method) { m_handlers.remove(method); }
+
+InvocationReply *HubConnection::invoke(const QString &method, const QJsonArray &args, int timeoutMs) {
+  const QString id = nextInvocationId();
+  auto *reply = new InvocationReply(id, this);
+  if (m_state != State::Connected) {
+    const QString error = QStringLiteral("Cannot invoke '%1': the connection is not connected (%2).")
+                              .arg(method, QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(m_state))));
+    QMetaObject::invokeMethod(reply, [reply, error] { reply->fail(error); }, Qt::QueuedConnection);
+    return reply;
+  }
+  Pending p;
+  p.reply = reply;
+  if (timeoutMs > 0) {
+    p.timer = new QTimer(reply);
+    p.timer->setSingleShot(true);
+    connect(p.timer, &QTimer::timeout, this, [this, id, method, timeoutMs] {
+      const auto it = m_invocations.find(id);
+      if (it == m_invocations.end())
+        return;
+      Pending pending = *it;
+      m_invocations.erase(it);
+      if (m_state == State::Connected)
+        sendMessage(HubMessage::cancelInvocation(id));
+      if (pending.reply)
+        pending.reply->fail(QStringLiteral("Invocation of '%1' timed out after %2 ms.").arg(method).arg(timeoutMs));
+    });
+    p.timer->start(timeoutMs);
+  }
+  m_invocations.insert(id, p);
+  sendMessage(HubMessage::invocation(id, method, args));
+  return reply;
+}
+
+bool HubConnection::send(const QString &method, const QJsonArray &args) {
+  if (m_state != State::Connected)
+    return false;
+  sendMessage(HubMessage::invocation(QString(), method, args));
+  return true;
+}
+
+StreamReply *HubConnection::stream(const QString &method, const QJsonArray &args) {
+  const QString id = nextInvocationId();
+  auto *reply = new StreamReply(this, id, this);
+  if (m_state != State::Connected) {
+    const QString error = QStringLiteral("Cannot stream '%1': the connection is not connected.").arg(method);
+    QMetaObject::invokeMethod(reply, [reply, error] { reply->fail(error); }, Qt::QueuedConnection);
+    return reply;
+  }
+  Pending p;
+  p.stream = reply;
+  m_invocations.insert(id, p);
+  sendMessage(HubMessage::streamInvocation(id, method, args));
+  return reply;
+}
+
+void HubConnection::cancelStream(const QString &invocationId) {
+  if (m_invocations.remove(invocationId) && m_state == State::Connected)
+    sendMessage(HubMessage::cancelInvocation(invocationId));
+}
+
+void HubConnection::sendMessage(const HubMessage &m) {
+  QByteArray record = HubProtocol::write(m);
+  if (m_stateful && m.isTrackable()) {
+    const qint64 seq = m_nextSendSeq++;
+    m_replayBytes += record.size();
+    m_replay.push_back({seq, record});
+    if (m_replayBytes > m_options.statefulReconnectBufferBytes)
+      qCWarning(lcSignalR) << "stateful reconnect buffer holds" << m_replayBytes << "unacknowledged bytes";
+  }
+  if (m_phase == Phase::Open)
+    writeRaw(record);
+  // Reattaching: trackable messages wait in the replay buffer; the rest is moot.
+}
+
+void HubConnection::writeRaw(const QByteArray &record) {
+  if (!m_socket)
+    return;
+  m_bufferedBytes += framedSize(record.size(), qint64(m_socket->outgoingFrameSize()));
+  m_socket->sendTextMessage(QString::fromUtf8(record));
+  resetKeepAlive();
+}
+
+void HubConnection::onAck(qint64 sequenceId) {
+  while (!m_replay.empty() && m_replay.front().sequenceId <= sequenceId) {
+    m_replayBytes -= m_replay.front().record.size();
+    m_replay.pop_front();
+  }
+}
+
+void HubConnection::resetKeepAlive() {
+  if (m_phase == Phase::Open && m_options.keepAliveIntervalMs > 0)
+    m_keepAlive.start(m_options.keepAliveIntervalMs);
+}
+
+void HubConnection::resetServerTimeout() {
+  if (m_options.serverTimeoutMs > 0)
+    m_serverTimeout.start(m_options.serverTimeoutMs);
+}
+
+void HubConnection::abortTransport() {
+  if (!m_socket)
+    return;
+  // Reset the TCP connection (SO_LINGER 0: RST, not FIN), as a network failure
+  // or a middlebox would; a FIN looks to the server like the client leaving.
+  if (auto *tcp = m_socket->findChild<QAbstractSocket *>()) {
+    const qintptr fd = tcp->socketDescriptor();
+    if (fd >= 0) {
+      const linger l{1, 0};
+      ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+  }
+  m_socket->abort();
+}
+
+void HubConnection::teardownSocket() {
+  m_keepAlive.stop();
+  m_serverTimeout.stop();
+  m_handshakeTimer.stop();
+  m_ackTimer.stop();
+  if (m_socket) {
+    QWebSocket *s = m_socket;
+    m_socket = nullptr;
+    s->disconnect(this);
+    s->abort();
+    s->deleteLater();
+  }
+  m_bufferedBytes = 0;
+  m_reader.clear();
+}
+
+void HubConnection::transportLost(const QString &error, bool allowReconnect) {
+  switch (m_phase) {
+  case Phase::Idle:
+    return;
+  case Phase::Negotiating:
+  case Phase::Opening:
+  case Phase::Handshaking:
+    if (m_stopping) {
+      finishClose(QString());
+      return;
+    }
+    attemptFailed(error.isEmpty() ? QStringLiteral("The server closed the connection during the handshake.") : error);
+    return;
+  case Phase::Reattaching:
+    if (m_stopping) {
+      finishClose(QString());
+      return;
+    }
+    if (m_reattachTimer.isActive()) {
+      // Typically 409 Conflict: the server has not yet noticed that the old
+      // WebSocket is gone. Try again shortly, within the re-attach window.
+      teardownSocket();
+      const int delay = std::min(250, 10 << std::min(m_reattachAttempts++, 5));
+      qCDebug(lcSignalR) << "stateful re-attach failed:" << error << "; again in" << delay << "ms";
+      QTimer::singleShot(delay, this, [this, gen = m_generation] {
+        if (m_phase == Phase::Reattaching && m_generation == gen && !m_socket)
+          openWebSocket(m_wsUrl);
+      });
+      return;
+    }
+    qCInfo(lcSignalR) << "stateful reconnect failed:" << error;
+    break;
+  case Phase::Open:
+    if (m_stopping) {
+      finishClose(QString());
+      return;
+    }
+    if (m_stateful && !m_closeReceived) {
+      m_lostReason = error;
+      startStatefulReattach();
+      return;
+    }
+    break;
+  }
+  const QString reason = m_phase == Phase::Reattaching ? m_lostReason : error;
+  teardownSocket();
+  m_phase = Phase::Idle;
+  failAllPending(QStringLiteral("The connection was lost: %1").arg(reason.isEmpty() ? QStringLiteral("closed by the server") : reason));
+  if ((m_closeReceived && !allowReconnect) || !m_options.retryPolicy.enabled()) {
+    finishClose(reason);
+    return;
+  }
+  m_retryCount = 0;
+  m_lostAt.start();
+  m_lostReason = reason;
+  setState(State::Reconnecting);
+  qCInfo(lcSignalR) << "connection lost, reconnecting:" << reason;
+  Q_EMIT reconnecting(reason);
+  scheduleReconnect(reason);
+}
+
+void HubConnection::startStatefulReattach() {
+  qCInfo(lcSignalR) << "transport lost, re-attaching (stateful reconnect):" << m_lostReason;
+  m_phase = Phase::Reattaching;
+  m_reattachAttempts = 0;
+  m_reattachTimer.start(m_options.statefulReconnectTimeoutMs);
+  // The same connection token; a fresh access token if the provider has one.
+  QUrl url = m_wsUrl;
+  teardownSocket();
+  if (m_options.accessTokenProvider) {
+    QUrlQuery q(url);
+    q.removeAllQueryItems(QStringLiteral("access_token"));
+    const QString token = m_options.accessTokenProvider();
+    if (!token.isEmpty())
+      q.addQueryItem(QStringLiteral("access_token"), QString::fromLatin1(QUrl::toPercentEncoding(token)));
+    url.setQuery(q);
+  }
+  m_wsUrl = url;
+  QTimer::singleShot(0, this, [this, gen = m_generation] {
+    if (m_phase == Phase::Reattaching && m_generation == gen && !m_socket)
+      openWebSocket(m_wsUrl);
+  });
+}
+
+void HubConnection::attemptFailed(const QString &error) {
+  qCInfo(lcSignalR) << "connect attempt failed:" << error;
+  teardownSocket();
+  if (m_negotiateReply) {
+    QNetworkReply *r = m_negotiateReply;
+    m_negotiateReply = nullptr;
+    r->abort();
+  }
+  m_phase = Phase::Idle;
+  if (m_stopping || m_state == State::Disconnecting) {
+    finishClose(QString());
+    return;
+  }
+  if (m_state == State::Connecting) {
+    setState(State::Disconnected);
+    Q_EMIT startFailed(error);
+    return;
+  }
+  if (m_state == State::Reconnecting) {
+    ++m_retryCount;
+    scheduleReconnect(error);
+  }
+}
+
+void HubConnection::scheduleReconnect(const QString &error) {
+  RetryContext c;
+  c.previousRetryCount = m_retryCount;
+  c.elapsedMs = m_lostAt.isValid() ? m_lostAt.elapsed() : 0;
+  c.retryReason = error;
+  const std::optional<int> delay = m_options.retryPolicy.nextDelayMs(c);
+  if (!delay) {
+    qCInfo(lcSignalR) << "giving up reconnecting after" << m_retryCount << "attempts";
+    finishClose(error);
+    return;
+  }
+  qCDebug(lcSignalR) << "reconnect attempt" << (m_retryCount + 1) << "in" << *delay << "ms";
+  m_retryTimer.start(std::max(0, *delay));
+}
+
+void HubConnection::failAllPending(const QString &error) {
+  const auto pending = std::exchange(m_invocations, {});
+  for (const Pending &p : pending) {
+    delete p.timer;
+    if (p.reply)
+      p.reply->fail(error);
+    if (p.stream)
+      p.stream->fail(error);
+  }
+}
+
+void HubConnection::finishClose(const QString &error) {
+  teardownSocket();
+  m_retryTimer.stop();
+  m_reattachTimer.stop();
+  if (m_negotiateReply) {
+    QNetworkReply *r = m_negotiateReply;
+    m_negotiateReply = nullptr;
+    r->abort();
+  }
+  m_phase = Phase::Idle;
+  m_stateful = false;
+  m_replay.clear();
+  m_replayBytes = 0;
+  failAllPending(error.isEmpty() ? QStringLiteral("The connection was closed.") : error);
+  const bool wasStarted = m_state != State::Disconnected;
+  setState(State::Disconnected);
+  m_stopping = false;
+  if (wasStarted)
+    Q_EMIT closed(error);
+}
+
+} // namespace signalr

@@ -1,0 +1,5 @@
+#include "Logging.h"
+
+namespace signalr {
+Q_LOGGING_CATEGORY(lcSignalR, "signalr", QtInfoMsg)
+}

@@ -1,0 +1,45 @@
+#pragma once
+// Runs the ASP.NET Core test hub (tests/testhub) for a test: start() launches
+// `dotnet TestHub.dll --urls http://127.0.0.1:<port>` and waits, with a deadline,
+// for its "LISTENING http://127.0.0.1:<port>" line; the destructor (or stop())
+// ends it. The child also dies with the test process.
+//
+//   TestHubProcess hub;
+//   if (!hub.start()) QFAIL(qPrintable(hub.errorString()));
+//   QUrl url = hub.url("/testhub");            // http://127.0.0.1:41234/testhub
+#include <QByteArray>
+#include <QObject>
+#include <QProcess>
+#include <QUrl>
+
+class TestHubProcess : public QObject {
+  Q_OBJECT
+public:
+  explicit TestHubProcess(QObject *parent = nullptr);
+  ~TestHubProcess() override;
+
+  // True when the built TestHub.dll and dotnet are there (else tests should QSKIP).
+  static bool isAvailable(QString *why = nullptr);
+  static QString dllPath();
+
+  // port 0: a free port chosen by the server. Blocks until the hub listens or
+  // timeoutMs passes (then kills it and returns false).
+  bool start(int port = 0, int timeoutMs = 60000);
+  // SIGTERM, then SIGKILL after graceMs.
+  void stop(int graceMs = 5000);
+  // Immediate SIGKILL: a crashed server, for reconnect tests.
+  void kill();
+  bool isRunning() const;
+
+  int port() const { return m_port; }
+  QUrl baseUrl() const;
+  QUrl url(const QString &path) const;
+  QString errorString() const { return m_error; }
+  QByteArray output() const { return m_output; }
+
+private:
+  QProcess m_process;
+  int m_port = 0;
+  QString m_error;
+  QByteArray m_output;
+};
