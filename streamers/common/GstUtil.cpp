@@ -133,6 +133,26 @@ std::string describe(GstMessage *msg)
     return out;
 }
 
+std::string describePropertyNotify(GstMessage *msg)
+{
+    const gchar *name = nullptr;
+    GstObject *obj = nullptr;
+    const GValue *value = nullptr;
+    gst_message_parse_property_notify(msg, &obj, &name, &value);
+    gchar *path = obj ? gst_object_get_path_string(obj) : g_strdup("");
+    gchar *v = nullptr;
+    if (value && G_VALUE_HOLDS_STRING(value))
+        v = g_value_dup_string(value);
+    else if (value && G_VALUE_TYPE(value) == GST_TYPE_CAPS)
+        v = gst_value_get_caps(value) ? gst_caps_to_string(gst_value_get_caps(value)) : nullptr;
+    else if (value)
+        v = gst_value_serialize(value);
+    std::string out = std::string(path ? path : "") + ": " + (name ? name : "") + " = " + (v ? v : "(no value)");
+    g_free(v);
+    g_free(path);
+    return out;
+}
+
 void QosCounter::add(GstMessage *msg)
 {
     GstFormat format = GST_FORMAT_UNDEFINED;

@@ -41,6 +41,10 @@ MessageText parseMessage(GstMessage *msg);
 // "WARNING from <source>: <message> (<debug>)"
 std::string describe(GstMessage *msg);
 
+// What gst-launch-1.0 -v prints for a property change (caps and the like):
+// "/GstPipeline:pipeline0/GstCapsFilter:capsfilter0.GstPad:src: caps = …"
+std::string describePropertyNotify(GstMessage *msg);
+
 // Dropped-frame counts from QoS messages, summarised for the log.
 class QosCounter {
 public:

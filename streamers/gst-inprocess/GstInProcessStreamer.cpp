@@ -39,6 +39,7 @@ struct InProcessRun : std::enable_shared_from_this<InProcessRun> {
     bool logsPending = false;
     int droppedLogs = 0;
     int debugLevel = -1;
+    bool verbose = false;                  // -v: property changes (caps…) to the log
     std::atomic<bool> flowingPosted{false};
     std::vector<QByteArray> words;
 
@@ -331,6 +332,8 @@ void startThread(std::shared_ptr<InProcessRun> run, StreamerConfig config)
         return;
     }
     addFirstBufferProbes(pipeline, onFirstBuffer, run.get());
+    if (run->verbose)
+        gst_element_add_property_deep_notify_watch(pipeline, nullptr, TRUE);
     if (run->debugLevel >= 0) {
         std::lock_guard<std::mutex> lock(g_routeMutex);
         g_routes.insert(pipeline, run);
@@ -459,6 +462,7 @@ void GstInProcessStreamer::start(const StreamerConfig &config)
     auto run = std::make_shared<InProcessRun>();
     run->owner = this;
     run->debugLevel = std::min(debugLevelOf(options.gstOptions), int(GST_LEVEL_MEMDUMP));
+    run->verbose = options.verbose;
     for (const QString &w : options.pipeline)
         run->words.push_back(w.toUtf8());
     for (const QString &o : options.gstOptions)
@@ -596,6 +600,9 @@ void GstInProcessStreamer::onBusMessage(const std::shared_ptr<InProcessRun> &run
         }
         break;
     }
+    case GST_MESSAGE_PROPERTY_NOTIFY:
+        Q_EMIT logLine(LogLevel::Information, QString::fromStdString(describePropertyNotify(msg)));
+        break;
     case GST_MESSAGE_QOS:
         m_qos->add(msg);
         if (!m_qosTimer.isActive())

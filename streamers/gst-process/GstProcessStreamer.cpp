@@ -29,6 +29,7 @@ namespace se::gst {
 namespace {
 
 constexpr qsizetype kMaxLine = 64 * 1024;
+constexpr qint64 kNoJpegAfter = 4 * 1024 * 1024;
 
 int pidfdOpen(pid_t pid)
 {
@@ -132,6 +133,7 @@ void GstProcessStreamer::start(const StreamerConfig &config)
     m_error.clear();
     m_stopRequested = m_eos = m_playing = m_flowing = m_producing = m_pictureSeen = false;
     m_thumbs = -1;
+    m_warnedNoJpeg = false;
     m_protoBuf.clear();
     m_outBuf.clear();
     m_pendingPicture.clear();
@@ -286,6 +288,13 @@ bool GstProcessStreamer::drain(Stream which)
             m_splitter.feed(buf, n, &pictures);
             if (!pictures.isEmpty())
                 handlePictures(pictures);
+            else if (!m_warnedNoJpeg && m_splitter.pictures() == 0 && m_splitter.skippedBytes() > kNoJpegAfter) {
+                m_warnedNoJpeg = true;
+                Q_EMIT logLine(LogLevel::Warning,
+                               QStringLiteral("fdsink fd=2 writes no JPEG pictures (%1 bytes without one); "
+                                              "end the branch with jpegenc for thumbnails")
+                                   .arg(m_splitter.skippedBytes()));
+            }
             continue;
         }
         QByteArray &acc = which == Stream::Proto ? m_protoBuf : m_outBuf;

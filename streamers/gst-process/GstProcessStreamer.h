@@ -71,6 +71,7 @@ private:
     int m_thumbs = -1;
     bool m_producing = false;
     bool m_pictureSeen = false;
+    bool m_warnedNoJpeg = false;
 };
 
 } // namespace se::gst

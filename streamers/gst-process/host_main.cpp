@@ -252,18 +252,9 @@ gboolean onBusMessage(GstBus *, GstMessage *msg, gpointer)
         gst_element_set_state(g_pipeline, state);
         break;
     }
-    case GST_MESSAGE_PROPERTY_NOTIFY: {
-        const gchar *name = nullptr;
-        GstObject *obj = nullptr;
-        const GValue *value = nullptr;
-        gst_message_parse_property_notify(msg, &obj, &name, &value);
-        gchar *path = obj ? gst_object_get_path_string(obj) : g_strdup("");
-        gchar *v = value ? (G_VALUE_HOLDS_STRING(value) ? g_value_dup_string(value) : gst_value_serialize(value)) : nullptr;
-        sendLog(Information, std::string(path) + ": " + (name ? name : "") + " = " + (v ? v : "(no value)"));
-        g_free(v);
-        g_free(path);
+    case GST_MESSAGE_PROPERTY_NOTIFY:
+        sendLog(Information, se::gst::describePropertyNotify(msg));
         break;
-    }
     default:
         break;
     }

@@ -169,6 +169,30 @@ private Q_SLOTS:
         QCOMPARE(r.endedCount, 1);
     }
 
+    void verboseLogsCaps_data() { addTypes(); }
+    void verboseLogsCaps()
+    {
+        QFETCH(QString, type);
+        auto s = make(type);
+        Recorder r(s.get());
+        s->start(config(QStringLiteral("-v videotestsrc num-buffers=3 ! video/x-raw,width=64,height=48 ! jpegenc ! fdsink fd=2")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.endedCount, 1);
+        // As gst-launch-1.0 -v prints them: the caps each pad settled on.
+        QVERIFY2(r.logText().contains(QLatin1String("GstPad:src: caps = video/x-raw, format=(string)")), qPrintable(r.logText()));
+        QVERIFY2(r.logText().contains(QLatin1String("width=(int)64, height=(int)48")), qPrintable(r.logText()));
+    }
+
+    void rawVideoOnFd2GivesAWarningNotGarbage()
+    {
+        auto s = make(QStringLiteral("GstStreamer"));
+        Recorder r(s.get());
+        s->start(config(QStringLiteral("videotestsrc num-buffers=40 ! video/x-raw,width=320,height=240 ! fdsink fd=2")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
+        QCOMPARE(r.pictures, 0);
+        QVERIFY2(r.logText().contains(QLatin1String("writes no JPEG pictures")), qPrintable(r.logText()));
+    }
+
     void stopWhileStarting_data() { addTypes(); }
     void stopWhileStarting()
     {
