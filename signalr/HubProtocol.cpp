@@ -291,7 +291,7 @@ QByteArray HubProtocol::write(const HubMessage &m) {
   switch (m.type) {
   case MessageType::Invocation:
   case MessageType::StreamInvocation:
-    if (!m.invocationId.isEmpty())
+    if (!m.invocationId.isEmpty() || m.type == MessageType::StreamInvocation)
       o.insert(QLatin1String("invocationId"), m.invocationId);
     o.insert(QLatin1String("target"), m.target);
     o.insert(QLatin1String("arguments"), m.arguments);
