@@ -116,6 +116,7 @@ void HubConnection::stop() {
   if (m_socket && (m_phase == Phase::Open || m_phase == Phase::Handshaking)) {
     setState(State::Disconnecting);
     failAllPending(QStringLiteral("The connection was stopped."));
+    flush();
     m_socket->close(QWebSocketProtocol::CloseCodeNormal);
     // A peer that never answers the close frame does not hold us.
     QTimer::singleShot(2000, this, [this, gen = m_generation] {
@@ -548,12 +549,29 @@ void HubConnection::sendMessage(const HubMessage &m) {
   // Reattaching: trackable messages wait in the replay buffer; the rest is moot.
 }
 
+// Records written in one turn of the event loop leave as one WebSocket message
+// (the protocol allows several records per message): far fewer frames under load.
 void HubConnection::writeRaw(const QByteArray &record) {
   if (!m_socket)
     return;
-  m_bufferedBytes += framedSize(record.size(), qint64(m_socket->outgoingFrameSize()));
-  m_socket->sendTextMessage(QString::fromUtf8(record));
+  m_outBuffer += record;
+  m_bufferedBytes += record.size();
+  if (m_outBuffer.size() >= 64 * 1024)
+    flush();
+  else if (!m_flushScheduled) {
+    m_flushScheduled = true;
+    QMetaObject::invokeMethod(this, &HubConnection::flush, Qt::QueuedConnection);
+  }
   resetKeepAlive();
+}
+
+void HubConnection::flush() {
+  m_flushScheduled = false;
+  if (!m_socket || m_outBuffer.isEmpty())
+    return;
+  const QByteArray out = std::exchange(m_outBuffer, QByteArray());
+  m_bufferedBytes += framedSize(out.size(), qint64(m_socket->outgoingFrameSize())) - out.size();
+  m_socket->sendTextMessage(QString::fromUtf8(out));
 }
 
 void HubConnection::onAck(qint64 sequenceId) {
@@ -601,6 +619,7 @@ void HubConnection::teardownSocket() {
     s->deleteLater();
   }
   m_bufferedBytes = 0;
+  m_outBuffer.clear();
   m_reader.clear();
 }
 

@@ -155,6 +155,7 @@ private:
   void teardownSocket();
   void sendMessage(const HubMessage &m);
   void writeRaw(const QByteArray &record);
+  void flush();
   void answer(const QString &invocationId, quint64 generation, const HubMessage &completion);
   void cancelStream(const QString &invocationId);
   void finishPending(const QString &id);
@@ -182,6 +183,8 @@ private:
   QHash<QString, Pending> m_invocations;
   QHash<QString, ResultHandler> m_handlers;
   qint64 m_bufferedBytes = 0;
+  QByteArray m_outBuffer;
+  bool m_flushScheduled = false;
 
   QTimer m_keepAlive;
   QTimer m_serverTimeout;
