@@ -609,9 +609,18 @@ void GstInProcessStreamer::onBusMessage(const std::shared_ptr<InProcessRun> &run
             m_qosTimer.start();
         break;
     case GST_MESSAGE_LATENCY: {
-        std::lock_guard<std::mutex> lock(run->mutex);
-        if (run->pipeline)
-            gst_bin_recalculate_latency(GST_BIN(run->pipeline));
+        // As gst-launch-1.0 does; without holding the run's lock, which the
+        // streaming threads take for every picture.
+        GstElement *pipeline = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(run->mutex);
+            if (run->pipeline)
+                pipeline = GST_ELEMENT(gst_object_ref(run->pipeline));
+        }
+        if (pipeline) {
+            gst_bin_recalculate_latency(GST_BIN(pipeline));
+            gst_object_unref(pipeline);
+        }
         break;
     }
     default:
