@@ -16,6 +16,12 @@ public static class StreamHubEndpoints
     public static IServiceCollection AddStreamHubStandIn(this IServiceCollection services)
     {
         services.AddSingleton<StreamHubRecorder>();
+        // StreamHub's limits, as the contract states them.
+        services.AddSignalR().AddHubOptions<StreamHub>(o =>
+        {
+            o.MaximumReceiveMessageSize = 256 * 1024;
+            o.MaximumParallelInvocationsPerClient = 10;
+        });
         return services;
     }
 

@@ -1,0 +1,228 @@
+#include "HubLink.h"
+
+#include "ContractMessages.h"
+#include "HubCommands.h"
+#include "HubLinks.h"
+
+#include "signalr/HubConnection.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QUrlQuery>
+
+#include <cmath>
+
+Q_LOGGING_CATEGORY(lcHubLink, "se.hub.link")
+
+namespace se {
+
+namespace {
+// Messages leave for the socket only while it holds less than this: a slow
+// hub's backlog waits in the bounded queue, where it is coalesced and counted.
+constexpr qint64 kSocketHighWater = 256 * 1024;
+constexpr int kRegisterTimeoutMs = 10000;
+} // namespace
+
+HubLink::HubLink(HubEntry entry, HubLinks &owner, QObject *parent)
+    : QObject(parent), m_entry(std::move(entry)), m_owner(owner)
+{
+    m_retry.setSingleShot(true);
+    connect(&m_retry, &QTimer::timeout, this, &HubLink::start);
+}
+
+HubLink::~HubLink()
+{
+    stop();
+}
+
+HubDirectory::Hub HubLink::status() const
+{
+    const auto dropped = m_queue.droppedTotal();
+    return {m_entry.id, m_entry.url, m_state, m_lastError, m_since, m_queue.size(), dropped.events + dropped.logs};
+}
+
+QUrl HubLink::connectionUrl() const
+{
+    QUrl url(m_entry.url);
+    QUrlQuery query(url);
+    query.removeAllQueryItems(QStringLiteral("clientType"));
+    query.addQueryItem(QStringLiteral("clientType"), QStringLiteral("backend"));
+    url.setQuery(query);
+    return url;
+}
+
+void HubLink::start()
+{
+    m_stopped = false;
+    m_retry.stop();
+    m_synchronised = false;
+    if (m_connection) {
+        m_connection->disconnect(this);
+        m_connection.release()->deleteLater(); // may be inside its own signal
+    }
+    auto builder = signalr::HubConnectionBuilder().withUrl(connectionUrl()).withAutomaticReconnect(signalr::RetryPolicy::forever(1000, 30000, 0.2));
+    if (!m_entry.apiKey.isEmpty()) {
+        const QString key = m_entry.apiKey;
+        builder.withAccessTokenProvider([key] { return key; });
+    }
+    m_connection.reset(builder.build());
+    signalr::HubConnection *c = m_connection.get();
+    for (const QString &method : HubCommands::methods())
+        c->on(method, [this, method](const QJsonArray &arguments, signalr::ClientResult result) {
+            result.resolve(m_owner.commands().handle(method, arguments));
+        });
+    connect(c, &signalr::HubConnection::connected, this, &HubLink::onConnected);
+    connect(c, &signalr::HubConnection::reconnected, this, &HubLink::onConnected);
+    connect(c, &signalr::HubConnection::reconnecting, this, [this](const QString &why) {
+        m_synchronised = false;
+        setState(QStringLiteral("Reconnecting"), why);
+    });
+    connect(c, &signalr::HubConnection::startFailed, this, [this](const QString &why) { retryLater(why); });
+    connect(c, &signalr::HubConnection::closed, this, [this](const QString &why) {
+        if (!m_stopped && !m_retry.isActive())
+            retryLater(why.isEmpty() ? QStringLiteral("the connection closed") : why);
+    });
+    connect(c, &signalr::HubConnection::bytesWritten, this, &HubLink::pump);
+    setState(QStringLiteral("Connecting"));
+    c->start();
+}
+
+void HubLink::stop()
+{
+    m_stopped = true;
+    m_retry.stop();
+    m_synchronised = false;
+    if (m_connection) {
+        m_connection->disconnect(this);
+        m_connection->stop();
+        m_connection.release()->deleteLater();
+    }
+    setState(QStringLiteral("Disconnected"));
+}
+
+void HubLink::onConnected()
+{
+    setState(QStringLiteral("Registering"));
+    registerEngine();
+}
+
+void HubLink::registerEngine()
+{
+    const contract::EngineFacts facts = m_owner.engineFacts();
+    QJsonObject info = contract::engineInfo(facts);
+    contract::fillBase(info, facts.identity.id, m_owner.nextSequenceNumber(), QDateTime::currentDateTimeUtc());
+    signalr::InvocationReply *reply = m_connection->invoke(QStringLiteral("RegisterEngineConnection"), {info}, kRegisterTimeoutMs);
+    QPointer<signalr::HubConnection> connection = m_connection.get();
+    connect(reply, &signalr::InvocationReply::finished, this, [this, connection](const QJsonValue &accepted) {
+        if (connection != m_connection.get())
+            return; // an answer for a connection we have since replaced
+        if (accepted.toBool()) {
+            m_failures = 0;
+            synchronise();
+            return;
+        }
+        const QString why = QStringLiteral("the hub refused this engine (RegisterEngineConnection answered false; "
+                                           "is an engine with the same id connected to it already?)");
+        qCWarning(lcHubLink).noquote() << m_entry.url << ":" << why;
+        m_connection->disconnect(this);
+        m_connection->stop();
+        setState(QStringLiteral("Refused"), why);
+        retryLater(why);
+    });
+    connect(reply, &signalr::InvocationReply::errorOccurred, this, [this, connection](const QString &error) {
+        if (connection != m_connection.get() || m_stopped)
+            return;
+        if (m_connection->state() == signalr::HubConnection::State::Reconnecting)
+            return; // the reconnect registers again
+        const QString why = QStringLiteral("registration failed: %1").arg(error);
+        m_connection->disconnect(this);
+        m_connection->stop();
+        retryLater(why);
+    });
+}
+
+void HubLink::synchronise()
+{
+    const contract::EngineFacts facts = m_owner.engineFacts();
+    const QUuid engineId = facts.identity.id;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+
+    QJsonObject system = m_owner.systemInfo();
+    contract::fillBase(system, engineId, m_owner.nextSequenceNumber(), now);
+    m_connection->send(QStringLiteral("ReceiveEngineSystemInfo"), {system});
+
+    // Everything queued before this snapshot is in it: those events are stale.
+    const qint64 mark = m_owner.nextCreated();
+    QJsonArray workers = m_owner.workerSnapshot();
+    for (auto it = workers.begin(); it != workers.end(); ++it) {
+        QJsonObject w = it->toObject();
+        contract::fillBase(w, engineId, m_owner.nextSequenceNumber(), now);
+        *it = w;
+    }
+    m_connection->send(QStringLiteral("SynchronizeWorkers"), {workers, engineId.toString(QUuid::WithoutBraces)});
+    m_queue.dropWorkerEventsBefore(mark);
+    m_synchronised = true;
+    qCInfo(lcHubLink).noquote() << m_entry.url << ": registered and synchronised" << workers.size() << "workers";
+    setState(QStringLiteral("Connected"));
+    pump();
+}
+
+void HubLink::push(OutgoingMessage message)
+{
+    m_queue.push(std::move(message));
+    if (m_synchronised)
+        pump();
+}
+
+void HubLink::pump()
+{
+    if (!m_synchronised || !m_connection)
+        return;
+    while (m_connection->bufferedBytes() < kSocketHighWater) {
+        std::optional<OutgoingMessage> m = m_queue.pop();
+        if (!m)
+            break;
+        send(*m);
+    }
+    const OutgoingQueue::Dropped dropped = m_queue.takeDropped();
+    if (dropped.any())
+        qCWarning(lcHubLink).noquote() << m_entry.url << ": the hub is too slow; dropped" << dropped.events << "events and"
+                                       << dropped.logs << "log lines (kept the newest)";
+}
+
+void HubLink::send(OutgoingMessage &m)
+{
+    if (!m.arguments.isEmpty() && m.arguments.first().isObject()) {
+        QJsonObject first = m.arguments.first().toObject();
+        contract::fillBase(first, m_owner.engineId(), m_owner.nextSequenceNumber(), QDateTime::currentDateTimeUtc());
+        m.arguments[0] = first;
+    }
+    m_connection->send(m.method, m.arguments);
+}
+
+void HubLink::retryLater(const QString &why)
+{
+    m_synchronised = false;
+    if (m_stopped)
+        return;
+    ++m_failures;
+    const double base = std::min(30000.0, 1000.0 * std::pow(2.0, std::min(m_failures - 1, 8)));
+    const int delay = int(base * (0.8 + 0.4 * QRandomGenerator::global()->generateDouble()));
+    if (m_state != QStringLiteral("Refused"))
+        setState(QStringLiteral("Disconnected"), why);
+    qCInfo(lcHubLink).noquote() << m_entry.url << ":" << why << "; trying again in" << delay << "ms";
+    m_retry.start(delay);
+}
+
+void HubLink::setState(const QString &state, const QString &error)
+{
+    if (state == m_state && error == m_lastError)
+        return;
+    if (state != m_state)
+        m_since = QDateTime::currentDateTimeUtc();
+    m_state = state;
+    m_lastError = error;
+    Q_EMIT statusChanged();
+}
+
+} // namespace se

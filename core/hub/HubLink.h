@@ -1,0 +1,65 @@
+#pragma once
+
+#include "HubDirectory.h"
+#include "OutgoingQueue.h"
+#include "Store.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+namespace signalr {
+class HubConnection;
+}
+
+namespace se {
+
+class HubLinks;
+
+// One StreamHub: its SignalR connection, its own outgoing queue and its own
+// reconnect loop that never gives up. On every (re)connect it registers the
+// engine, sends the system info and synchronises every worker; then events
+// flow, and the hub's commands are answered.
+class HubLink : public QObject {
+    Q_OBJECT
+public:
+    HubLink(HubEntry entry, HubLinks &owner, QObject *parent = nullptr);
+    ~HubLink() override;
+
+    const HubEntry &entry() const { return m_entry; }
+    HubDirectory::Hub status() const;
+    bool isSynchronised() const { return m_synchronised; }
+
+    void start();
+    void stop();
+    void push(OutgoingMessage message);
+
+Q_SIGNALS:
+    void statusChanged();
+
+private:
+    void onConnected();
+    void onLost(const QString &why);
+    void registerEngine();
+    void synchronise();
+    void pump();
+    void send(OutgoingMessage &message);
+    void setState(const QString &state, const QString &error = {});
+    void retryLater(const QString &why);
+    QUrl connectionUrl() const;
+
+    HubEntry m_entry;
+    HubLinks &m_owner;
+    std::unique_ptr<signalr::HubConnection> m_connection;
+    OutgoingQueue m_queue;
+    bool m_synchronised = false;
+    bool m_stopped = true;
+    QString m_state = QStringLiteral("Disconnected");
+    QString m_lastError;
+    QDateTime m_since = QDateTime::currentDateTimeUtc();
+    QTimer m_retry;
+    int m_failures = 0; // in a row, for the backoff of our own retries
+};
+
+} // namespace se

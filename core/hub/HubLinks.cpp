@@ -1,0 +1,217 @@
+#include "HubLinks.h"
+
+#include "ControlServer.h"
+#include "ContractJson.h"
+#include "Engine.h"
+#include "HubCommands.h"
+#include "HubLink.h"
+#include "MetricsSampler.h"
+
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QUrl>
+
+Q_LOGGING_CATEGORY(lcHubs, "se.hub")
+
+namespace se {
+
+namespace {
+// A thumbnail travels base64 inside JSON and a hub takes at most 256 KB a message.
+constexpr qsizetype kMaxJpegBytes = 180 * 1024;
+
+OutgoingMessage message(OutgoingMessage::Kind kind, const char *method, QJsonArray arguments, qint64 created, QString key = {})
+{
+    OutgoingMessage m;
+    m.kind = kind;
+    m.method = QString::fromLatin1(method);
+    m.arguments = std::move(arguments);
+    m.created = created;
+    m.key = std::move(key);
+    return m;
+}
+} // namespace
+
+HubLinks::HubLinks(Engine &engine, ControlServer &control, QObject *parent)
+    : HubDirectory(parent), m_engine(engine), m_engineId(engine.identity().id)
+{
+    m_commands = std::make_unique<HubCommands>(engine, [this](const QString &url) {
+        // Answer first, then close: the hub that asked hears back.
+        if (!find(url))
+            return false;
+        QMetaObject::invokeMethod(this, [this, url] { removeHub(url); }, Qt::QueuedConnection);
+        return true;
+    });
+    engine.setHubDirectory(this);
+
+    WorkerManager &workers = engine.workers();
+    using T = contract::ChangeEventType;
+    connect(&workers, &WorkerManager::workerAdded, this, [this](Worker *w) { onWorkerChanged(w, T::Created); });
+    connect(&workers, &WorkerManager::workerChanged, this, [this](Worker *w) { onWorkerChanged(w, T::Updated); });
+    connect(&workers, &WorkerManager::workerRemoved, this, [this](const QString &, const WorkerSnapshot &last) {
+        broadcast(message(OutgoingMessage::Kind::WorkerEvent, "ReceiveWorkerEvent",
+                          {contract::workerChangeEvent(last, T::Deleted)}, nextCreated()));
+    });
+    connect(&workers, &WorkerManager::workerPicture, this, &HubLinks::onPicture);
+    connect(&workers, &WorkerManager::workerLog, this, [this](Worker *w, const LogEntry &e) {
+        broadcast(message(OutgoingMessage::Kind::Log, "ReceiveWorkerLog", {contract::workerLog(w->id(), e)}, nextCreated()));
+    });
+    connect(&engine.log(), &EngineLog::lineAppended, this, [this](const LogEntry &e) {
+        broadcast(message(OutgoingMessage::Kind::Log, "ReceiveEngineLog", {contract::engineLog(e)}, nextCreated()));
+    });
+    connect(&engine, &Engine::identityChanged, this, &HubLinks::announceEngineChange);
+
+    m_metrics = std::make_unique<MetricsSampler>();
+    connect(m_metrics.get(), &MetricsSampler::sampled, this, [this](const EngineMetrics &m) {
+        broadcast(message(OutgoingMessage::Kind::Metric, "ReceiveMetric", {contract::metric(m)}, nextCreated()));
+    });
+
+    control.addVerb(QStringLiteral("hub"), [this](const QJsonObject &request) -> ControlServer::Reply {
+        const QString action = request.value(QStringLiteral("action")).toString();
+        const QString url = request.value(QStringLiteral("hubUrl")).toString();
+        if (action == QLatin1String("add") || action == QLatin1String("remove")) {
+            const OpResult r = action == QLatin1String("add") ? addHub(url, request.value(QStringLiteral("apiKey")).toString())
+                                                              : removeHub(url);
+            return {r.ok, r.message, {}};
+        }
+        if (action != QLatin1String("list") && !action.isEmpty())
+            return {false, QStringLiteral("unknown hub action '%1' (list, add, remove)").arg(action), {}};
+        QJsonArray list;
+        for (const Hub &h : hubs())
+            list.append(QJsonObject{{QStringLiteral("id"), h.id}, {QStringLiteral("hubUrl"), h.url},
+                                    {QStringLiteral("state"), h.state}, {QStringLiteral("lastError"), h.lastError},
+                                    {QStringLiteral("since"), contract::dateTime(h.since)},
+                                    {QStringLiteral("queued"), h.queued}, {QStringLiteral("dropped"), h.dropped}});
+        return {true, QStringLiteral("%1 hubs").arg(list.size()), list};
+    });
+
+    for (const HubEntry &h : engine.store().hubs())
+        startLink(h);
+}
+
+HubLinks::~HubLinks()
+{
+    if (m_engine.hubs() == this)
+        m_engine.setHubDirectory(nullptr);
+    m_links.clear();
+}
+
+void HubLinks::connectAll()
+{
+    m_connecting = true;
+    m_metrics->start();
+    for (auto &link : m_links)
+        link->start();
+}
+
+QList<HubDirectory::Hub> HubLinks::hubs() const
+{
+    QList<Hub> out;
+    for (const auto &link : m_links)
+        out.append(link->status());
+    return out;
+}
+
+OpResult HubLinks::addHub(const QString &url, const QString &apiKey)
+{
+    const QUrl parsed(url, QUrl::StrictMode);
+    const QString scheme = parsed.scheme();
+    if (!parsed.isValid() || parsed.host().isEmpty()
+        || (scheme != QLatin1String("http") && scheme != QLatin1String("https") && scheme != QLatin1String("ws")
+            && scheme != QLatin1String("wss")))
+        return OpResult::failure(QStringLiteral("'%1' is not a hub URL (http[s]://host[:port]/path)").arg(url));
+    if (find(url))
+        return OpResult::success(QStringLiteral("hub %1 is already connected").arg(url));
+    QString why;
+    const auto entry = m_engine.store().addHub(url, apiKey, &why);
+    if (!entry)
+        return OpResult::failure(QStringLiteral("could not store the hub: %1").arg(why));
+    startLink(*entry);
+    if (m_connecting)
+        m_links.back()->start();
+    announceEngineChange();
+    Q_EMIT hubsChanged();
+    return OpResult::success(QStringLiteral("hub %1 added").arg(url));
+}
+
+OpResult HubLinks::removeHub(const QString &url)
+{
+    auto it = std::find_if(m_links.begin(), m_links.end(), [&](const auto &l) { return l->entry().url == url; });
+    if (it == m_links.end())
+        return OpResult::failure(QStringLiteral("no hub %1").arg(url));
+    QString why;
+    if (!m_engine.store().removeHub(url, &why))
+        return OpResult::failure(QStringLiteral("could not forget the hub: %1").arg(why));
+    (*it)->stop();
+    m_links.erase(it);
+    announceEngineChange();
+    Q_EMIT hubsChanged();
+    return OpResult::success(QStringLiteral("hub %1 removed").arg(url));
+}
+
+void HubLinks::startLink(const HubEntry &entry)
+{
+    auto link = std::make_unique<HubLink>(entry, *this);
+    connect(link.get(), &HubLink::statusChanged, this, &HubDirectory::hubsChanged);
+    m_links.push_back(std::move(link));
+}
+
+HubLink *HubLinks::find(const QString &url) const
+{
+    for (const auto &l : m_links)
+        if (l->entry().url == url)
+            return l.get();
+    return nullptr;
+}
+
+contract::EngineFacts HubLinks::engineFacts() const
+{
+    return {m_engine.identity(), m_engine.startDate(), Engine::programVersion(), m_engine.store().hubs(),
+            m_engine.workers().streamerTypes()};
+}
+
+QJsonArray HubLinks::workerSnapshot() const
+{
+    QJsonArray list;
+    WorkerManager &m = m_engine.workers();
+    for (Worker *w : m.workers())
+        list.append(contract::workerChangeEvent(m.snapshot(w), contract::ChangeEventType::Updated));
+    return list;
+}
+
+QJsonObject HubLinks::systemInfo() const
+{
+    return contract::systemInfo(m_metrics->systemInfo());
+}
+
+void HubLinks::broadcast(OutgoingMessage m)
+{
+    for (auto &link : m_links)
+        link->push(m); // the arguments are shared, not copied, until a link fills them in
+}
+
+void HubLinks::announceEngineChange()
+{
+    broadcast(message(OutgoingMessage::Kind::EngineEvent, "ReceiveEngineEvent",
+                      {contract::engineChangeEvent(engineFacts(), contract::ChangeEventType::Updated)}, nextCreated()));
+}
+
+void HubLinks::onWorkerChanged(Worker *w, contract::ChangeEventType type)
+{
+    broadcast(message(OutgoingMessage::Kind::WorkerEvent, "ReceiveWorkerEvent",
+                      {contract::workerChangeEvent(m_engine.workers().snapshot(w), type)}, nextCreated()));
+}
+
+void HubLinks::onPicture(Worker *w)
+{
+    if (m_links.empty())
+        return;
+    const QByteArray jpeg = w->lastPicture();
+    if (jpeg.size() > kMaxJpegBytes) {
+        qCWarning(lcHubs) << "thumbnail of" << w->id() << "is" << jpeg.size() << "bytes, over the hub's limit; not sent";
+        return;
+    }
+    broadcast(message(OutgoingMessage::Kind::Image, "ReceiveImage", {contract::workerImage(w->id(), jpeg, w->pictureSequence())},
+                      nextCreated(), w->id()));
+}
+
+} // namespace se

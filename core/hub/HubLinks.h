@@ -1,0 +1,64 @@
+#pragma once
+
+#include "ContractMessages.h"
+#include "HubDirectory.h"
+
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace se {
+
+class ControlServer;
+class Engine;
+class HubCommands;
+class HubLink;
+class MetricsSampler;
+class Worker;
+struct OutgoingMessage;
+
+// Every StreamHub this engine talks to: one HubLink each, fed with the
+// domain's changes as contract messages. Keeps the hub list in the store and
+// announces its changes; serves `streamengine ctl hub ...`.
+class HubLinks : public HubDirectory {
+    Q_OBJECT
+public:
+    HubLinks(Engine &engine, ControlServer &control, QObject *parent = nullptr);
+    ~HubLinks() override;
+
+    // Connects every stored hub (each link then reconnects on its own, forever).
+    void connectAll();
+
+    QList<Hub> hubs() const override;
+    OpResult addHub(const QString &url, const QString &apiKey) override;
+    OpResult removeHub(const QString &url) override;
+
+    // What a link needs from here.
+    contract::EngineFacts engineFacts() const;
+    QUuid engineId() const { return m_engineId; }
+    QJsonArray workerSnapshot() const; // WorkerChangeEvents of every worker, for SynchronizeWorkers
+    QJsonObject systemInfo() const;
+    qint64 nextCreated() { return ++m_created; }
+    int nextSequenceNumber() { return ++m_sequence; }
+    HubCommands &commands() { return *m_commands; }
+
+private:
+    void broadcast(OutgoingMessage message);
+    void announceEngineChange();
+    void onWorkerChanged(Worker *worker, contract::ChangeEventType type);
+    void onPicture(Worker *worker);
+    HubLink *find(const QString &url) const;
+    void startLink(const HubEntry &entry);
+
+    Engine &m_engine;
+    std::unique_ptr<HubCommands> m_commands;
+    std::unique_ptr<MetricsSampler> m_metrics;
+    std::vector<std::unique_ptr<HubLink>> m_links;
+    QUuid m_engineId;
+    qint64 m_created = 0;
+    int m_sequence = 0;
+    bool m_connecting = false;
+};
+
+} // namespace se

@@ -1,0 +1,85 @@
+#pragma once
+// Steers the StreamHub stand-in (tests/testhub/StreamHub) over its HTTP test
+// API, and runs the real streamengine process against it.
+#include "TestHubProcess.h"
+
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QTimer>
+
+struct Received {
+    QString method;
+    QJsonValue payload;
+};
+
+class StreamHubClient {
+public:
+    explicit StreamHubClient(const TestHubProcess &hub) : m_hub(hub) {}
+
+    QByteArray http(const QByteArray &verb, const QString &path, const QByteArray &body = {}, int timeoutMs = 15000)
+    {
+        QNetworkRequest request(m_hub.url(path));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        QNetworkReply *reply = m_nam.sendCustomRequest(request, verb, body);
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+        loop.exec();
+        const QByteArray out = reply->isFinished() ? reply->readAll() : QByteArray();
+        reply->deleteLater();
+        return out;
+    }
+
+    QList<Received> received(const QString &method = {})
+    {
+        const QString path = method.isEmpty() ? QStringLiteral("/streamhub-test/received")
+                                              : QStringLiteral("/streamhub-test/received?method=%1").arg(method);
+        QList<Received> out;
+        for (const QJsonValue &v : QJsonDocument::fromJson(http("GET", path)).array())
+            out.append({v[QStringLiteral("method")].toString(), v[QStringLiteral("payload")]});
+        return out;
+    }
+
+    QStringList engines() { return QJsonDocument::fromJson(http("GET", QStringLiteral("/streamhub-test/engines"))).toVariant().toStringList(); }
+
+    // The engine's CommandResult, as StreamHub gets it (client result, 5 s).
+    QJsonObject invoke(const QString &engineId, const QString &method, const QJsonValue &argument)
+    {
+        const QByteArray body = argument.isObject() ? QJsonDocument(argument.toObject()).toJson(QJsonDocument::Compact)
+                                                    : QJsonDocument(QJsonArray{argument}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
+        return QJsonDocument::fromJson(http("POST", QStringLiteral("/streamhub-test/invoke/%1/%2").arg(engineId, method), body)).object();
+    }
+
+    void post(const QString &path) { http("POST", path); }
+
+private:
+    const TestHubProcess &m_hub;
+    QNetworkAccessManager m_nam;
+};
+
+inline QString buildDir() { return qEnvironmentVariable("SE_BUILD_DIR"); }
+
+inline std::unique_ptr<QProcess> startEngine(const QString &dataDir, const QStringList &extra)
+{
+    auto p = std::make_unique<QProcess>();
+    p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p->start(buildDir() + QStringLiteral("/bin/streamengine"),
+             QStringList{QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir} + extra);
+    p->waitForStarted(5000);
+    return p;
+}
+
+inline QJsonObject ctl(const QString &dataDir, const QStringList &args)
+{
+    QProcess p;
+    p.start(buildDir() + QStringLiteral("/bin/streamengine"),
+            QStringList{QStringLiteral("ctl")} + args + QStringList{QStringLiteral("--json"), QStringLiteral("--data-dir"), dataDir});
+    p.waitForFinished(15000);
+    return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+}
