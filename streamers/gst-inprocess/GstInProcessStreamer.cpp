@@ -521,7 +521,7 @@ void GstInProcessStreamer::onStarted(const std::shared_ptr<InProcessRun> &run, c
         std::lock_guard<std::mutex> lock(run->mutex);
         hasPipeline = run->pipeline != nullptr;
     }
-    if (!error.isEmpty() || !m_startError.isEmpty()) {
+    if (!error.isEmpty()) {
         const QString reason = m_startError.isEmpty() ? error : m_startError;
         if (hasPipeline) {
             beginTeardown(Terminal::Failed, reason);
@@ -534,12 +534,16 @@ void GstInProcessStreamer::onStarted(const std::shared_ptr<InProcessRun> &run, c
     }
     m_thumbs = thumbs;
     m_phase = Phase::Running;
-    if (m_stopRequested)
+    // A short pipeline may have played, shown pictures and ended or broken
+    // before this report came: what it did still counts, in order.
+    if (!m_stopRequested)
+        maybeProducing();
+    if (!m_startError.isEmpty())
+        beginTeardown(Terminal::Failed, m_startError);
+    else if (m_stopRequested)
         beginTeardown(Terminal::Stopped, QString());
     else if (m_startEos)
         beginTeardown(Terminal::Ended, QString());
-    else
-        maybeProducing();
 }
 
 void GstInProcessStreamer::onBusMessage(const std::shared_ptr<InProcessRun> &run, GstMessage *msg)
