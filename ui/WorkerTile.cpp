@@ -195,8 +195,12 @@ void WorkerTile::paintEvent(QPaintEvent *event)
             p.setPen(QColor(0x9a, 0x9a, 0x9a));
             p.drawText(pic, Qt::AlignCenter, QStringLiteral("no picture"));
         }
-        if (m_look != Look::Running && !m_image.isNull())
-            p.fillRect(pic, QColor(0, 0, 0, 110)); // an old picture must not look live
+        // An old picture must not look live: dimmed when the worker is not
+        // running, or runs without a new picture for more than 3 s.
+        const bool stale = m_look != Look::Running
+            || (m_lastPictureTime.isValid() && m_lastPictureTime.msecsTo(QDateTime::currentDateTimeUtc()) > 3000);
+        if (stale && !m_image.isNull())
+            p.fillRect(pic, QColor(0, 0, 0, 110));
     }
 
     // The words.

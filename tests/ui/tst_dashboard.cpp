@@ -14,6 +14,7 @@
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -430,6 +431,42 @@ private Q_SLOTS:
         QVERIFY(tiles.last()->geometry().bottom() > wall->viewport()->height());
         QVERIFY(wall->verticalScrollBar()->maximum() > 0);
         Q_UNUSED(wideTile);
+    }
+
+    // Only tiles in view decode; one scrolled into view catches up with the
+    // newest picture; what a tile shows never goes back to an older picture.
+    void tilesDecodeOnlyInViewAndOnlyTheNewest()
+    {
+        QList<QString> ids;
+        for (int i = 0; i < 12; ++i)
+            ids << createFake(QStringLiteral("V%1").arg(i), QStringLiteral("fps=10 size=320x180"), true);
+        openWindow();
+        m_window->resize(900, 600);
+        WorkerWall *wall = m_window->wall();
+        QTRY_VERIFY(wall->columns() <= 2);
+        WorkerTile *first = wall->tile(ids.first());
+        WorkerTile *last = wall->tile(ids.last());
+        QTRY_VERIFY(!last->visibleRegion().isEmpty() || wall->verticalScrollBar()->maximum() > 0);
+        QVERIFY(last->visibleRegion().isEmpty());
+
+        int shown = -1;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 1500) { // follow the first tile for a while
+            QVERIFY(first->shownPictureSequence() >= shown);
+            shown = first->shownPictureSequence();
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        }
+        QVERIFY(first->hasPicture());
+        QVERIFY(first->decodedPictures() >= 3);
+        QVERIFY(m_engine->workers().worker(ids.last())->pictureSequence() >= 3);
+        QCOMPARE(last->decodedPictures(), 0); // out of view: nothing decoded
+
+        wall->verticalScrollBar()->setValue(wall->verticalScrollBar()->maximum());
+        QTRY_VERIFY(!last->visibleRegion().isEmpty());
+        QTRY_VERIFY(last->hasPicture());
+        // It shows (close to) the newest picture, not the first one it missed.
+        QVERIFY(last->shownPictureSequence() >= m_engine->workers().worker(ids.last())->pictureSequence() - 3);
     }
 
     // Closing the window asks the program to stop the engine, and the engine stops.
