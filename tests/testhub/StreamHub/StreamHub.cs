@@ -12,6 +12,9 @@ public class StreamHubRecorder
     public ConcurrentDictionary<Guid, string> Engines { get; } = new();
     public volatile bool RefuseRegistration;
     public volatile TaskCompletionSource? ReadingGate; // while set, every hub method waits for it
+    public volatile bool RecordStreams = true;          // false: pictures and logs are counted, not kept
+    public ConcurrentDictionary<string, DateTime> LastImageAt { get; } = new();
+    public long ImageCount;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -48,9 +51,23 @@ public class StreamHub(StreamHubRecorder recorder) : Hub
     public async Task ReceiveWorkerEvent(WorkerChangeEvent e) { await recorder.Gate(); recorder.Record(nameof(ReceiveWorkerEvent), e); }
     public async Task ReceiveEngineEvent(EngineChangeEvent e) { await recorder.Gate(); recorder.Record(nameof(ReceiveEngineEvent), e); }
     public async Task ReceiveMetric(EngineMetric m) { await recorder.Gate(); recorder.Record(nameof(ReceiveMetric), m); }
-    public async Task ReceiveWorkerLog(WorkerLogEntry l) { await recorder.Gate(); recorder.Record(nameof(ReceiveWorkerLog), l); }
-    public async Task ReceiveEngineLog(EngineLogEntry l) { await recorder.Gate(); recorder.Record(nameof(ReceiveEngineLog), l); }
-    public async Task ReceiveImage(WorkerImageData i) { await recorder.Gate(); recorder.Record(nameof(ReceiveImage), i); }
+    public async Task ReceiveWorkerLog(WorkerLogEntry l)
+    {
+        await recorder.Gate();
+        if (recorder.RecordStreams) recorder.Record(nameof(ReceiveWorkerLog), l);
+    }
+    public async Task ReceiveEngineLog(EngineLogEntry l)
+    {
+        await recorder.Gate();
+        if (recorder.RecordStreams) recorder.Record(nameof(ReceiveEngineLog), l);
+    }
+    public async Task ReceiveImage(WorkerImageData i)
+    {
+        await recorder.Gate();
+        recorder.LastImageAt[i.WorkerId] = DateTime.UtcNow;
+        Interlocked.Increment(ref recorder.ImageCount);
+        if (recorder.RecordStreams) recorder.Record(nameof(ReceiveImage), i);
+    }
     public async Task ReceiveDeadLetter(string s) { await recorder.Gate(); recorder.Record(nameof(ReceiveDeadLetter), s); }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -11,6 +11,10 @@ namespace TestHub.StreamHubStandIn;
 //   POST /streamhub-test/refuse/{on}                 RegisterEngineConnection answers false
 //   POST /streamhub-test/stop-reading, /resume-reading
 //   POST /streamhub-test/reset                       forget what was received
+//   POST /streamhub-test/record-streams/{on}         keep (or only count) pictures and logs
+//   GET  /streamhub-test/freshness?maxAgeMs=1000     how many workers' newest picture is younger than that
+//   POST /streamhub-test/bench/{engineId}/{method}?n=N  body: the argument; N sequential client-result
+//                                                    round trips, timed here: {n, failures, p50Ms, p99Ms, maxMs}
 public static class StreamHubEndpoints
 {
     public static IServiceCollection AddStreamHubStandIn(this IServiceCollection services)
@@ -42,6 +46,44 @@ public static class StreamHubEndpoints
         g.MapPost("/stop-reading", (StreamHubRecorder r) => { r.ReadingGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); return Results.Ok(); });
         g.MapPost("/resume-reading", (StreamHubRecorder r) => { r.ReadingGate?.TrySetResult(); r.ReadingGate = null; return Results.Ok(); });
         g.MapPost("/reset", (StreamHubRecorder r) => { r.Received.Clear(); return Results.Ok(); });
+        g.MapPost("/record-streams/{on}", (StreamHubRecorder r, bool on) => { r.RecordStreams = on; return Results.Ok(); });
+        g.MapGet("/freshness", (StreamHubRecorder r, int? maxAgeMs) =>
+        {
+            var now = DateTime.UtcNow;
+            var ages = r.LastImageAt.Values.Select(t => (now - t).TotalMilliseconds).ToList();
+            return Results.Json(new
+            {
+                workers = ages.Count,
+                fresh = ages.Count(a => a < (maxAgeMs ?? 1000)),
+                maxAgeMs = ages.Count > 0 ? ages.Max() : 0,
+                images = Interlocked.Read(ref r.ImageCount),
+            });
+        });
+        g.MapPost("/bench/{engineId}/{method}", async (StreamHubRecorder r, IHubContext<StreamHub> hub, Guid engineId, string method, int? n, HttpRequest request) =>
+        {
+            if (!r.Engines.TryGetValue(engineId, out var connectionId))
+                return Results.NotFound(new { error = "engine not connected" });
+            using var body = await JsonDocument.ParseAsync(request.Body);
+            var argument = DeserializeArgument(method, body.RootElement.Clone());
+            var client = hub.Clients.Client(connectionId);
+            var times = new List<double>();
+            int failures = 0;
+            for (int i = 0; i < (n ?? 1000); ++i)
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    var result = await client.InvokeAsync<CommandResult>(method, argument, cts.Token);
+                    if (!result.Success) failures++;
+                }
+                catch (Exception) { failures++; }
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            double Pct(double p) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(p * times.Count) - 1)];
+            return Results.Json(new { n = times.Count, failures, p50Ms = Pct(0.50), p99Ms = Pct(0.99), maxMs = times[^1] });
+        });
         g.MapPost("/invoke/{engineId}/{method}", async (StreamHubRecorder r, IHubContext<StreamHub> hub, Guid engineId, string method, HttpRequest request) =>
         {
             if (!r.Engines.TryGetValue(engineId, out var connectionId))

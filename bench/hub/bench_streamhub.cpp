@@ -1,0 +1,167 @@
+// Issue 4's benchmark, against the ASP.NET Core StreamHub stand-in:
+//  - a hub command's round trip (ResetWatchdogEventCount) with 100 workers
+//    running, p50/p99, timed inside the hub; peer: our SignalR client alone
+//    answering the same command (bench_bare_hub_client);
+//  - 100 workers at 5 thumbnails/s to one hub: engine CPU (peer: the same
+//    engine with no hub) and the share of workers whose newest thumbnail at
+//    the hub is under 1 s old, sampled every second.
+//   ./dev bench -R bench_streamhub     (or build/bin/bench_streamhub [workers] [seconds])
+#include "Engine.h"
+#include "ProcSampler.h"
+#include "StreamHubClient.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTextStream>
+
+using namespace se;
+
+namespace {
+QTextStream out(stdout);
+
+void spin(int ms)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+}
+
+bool waitFor(const std::function<bool()> &done, int ms)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > ms)
+            return false;
+        spin(100);
+    }
+    return true;
+}
+
+double cpuPercent(qint64 pid, int seconds, const std::function<void()> &everySecond = {})
+{
+    const ProcSample a = sampleProcess(pid);
+    QElapsedTimer t;
+    t.start();
+    for (int i = 0; i < seconds; ++i) {
+        spin(1000);
+        if (everySecond)
+            everySecond();
+    }
+    const ProcSample b = sampleProcess(pid);
+    return 100.0 * (b.cpuSeconds - a.cpuSeconds) / (t.elapsed() / 1000.0);
+}
+
+QJsonObject op(const QString &id)
+{
+    return {{QStringLiteral("engineId"), QStringLiteral("00000000-0000-0000-0000-000000000000")},
+            {QStringLiteral("timestamp"), QStringLiteral("2024-10-25T12:34:56Z")},
+            {QStringLiteral("sequenceNumber"), 1},
+            {QStringLiteral("workerId"), id}};
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const int workers = app.arguments().value(1, QStringLiteral("100")).toInt();
+    const int seconds = app.arguments().value(2, QStringLiteral("20")).toInt();
+    const int trips = 1000;
+
+    TestHubProcess hubProcess;
+    if (!hubProcess.start()) {
+        QTextStream(stderr) << hubProcess.errorString() << '\n';
+        return 1;
+    }
+    StreamHubClient hub(hubProcess);
+    hub.post(QStringLiteral("/streamhub-test/record-streams/false"));
+    const QString hubUrl = hubProcess.url(QStringLiteral("/streamhub")).toString();
+
+    QTemporaryDir dir;
+    QString someWorker;
+    {
+        Engine engine;
+        EngineOptions o;
+        o.dataDir = dir.path();
+        o.pluginDirs = {buildDir() + QStringLiteral("/plugins")};
+        QString error;
+        if (!engine.open(o, &error)) {
+            QTextStream(stderr) << error << '\n';
+            return 1;
+        }
+        for (int i = 0; i < workers; ++i) {
+            WorkerConfig c;
+            c.name = QStringLiteral("Bench %1").arg(i);
+            c.command = QStringLiteral("fps=5");
+            c.streamerType = QStringLiteral("FakeStreamer");
+            someWorker = engine.workers().create(c, WorkerManager::StartNow::No).workerId;
+        }
+    }
+
+    // Peer for CPU: the same engine and workers, no hub.
+    double cpuNoHub = 0;
+    {
+        auto engine = startEngine(dir.path(), {});
+        waitFor([&] { return ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray().size() == workers; }, 30000);
+        spin(3000);
+        cpuNoHub = cpuPercent(engine->processId(), seconds);
+        engine->terminate();
+        engine->waitForFinished(15000);
+    }
+
+    // The engine with the hub.
+    auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl});
+    if (!waitFor([&] { return hub.engines().size() == 1; }, 30000)) {
+        QTextStream(stderr) << "the engine did not register\n";
+        return 1;
+    }
+    const QString engineId = hub.engines().first();
+    waitFor([&] { return hub.http("GET", QStringLiteral("/streamhub-test/freshness")).contains(QStringLiteral("\"workers\":%1,").arg(workers).toLatin1()); }, 30000);
+    spin(3000);
+    int samples = 0, freshSum = 0, allFresh = 0;
+    double worstAge = 0;
+    const double cpuHub = cpuPercent(engine->processId(), seconds, [&] {
+        const QJsonObject f = QJsonDocument::fromJson(hub.http("GET", QStringLiteral("/streamhub-test/freshness?maxAgeMs=1000"))).object();
+        ++samples;
+        freshSum += f[QStringLiteral("fresh")].toInt();
+        allFresh += f[QStringLiteral("fresh")].toInt() == workers ? 1 : 0;
+        worstAge = std::max(worstAge, f[QStringLiteral("maxAgeMs")].toDouble());
+    });
+    const QJsonObject rtt = QJsonDocument::fromJson(hub.http("POST", QStringLiteral("/streamhub-test/bench/%1/ResetWatchdogEventCount?n=%2").arg(engineId).arg(trips),
+                                                             QJsonDocument(op(someWorker)).toJson(QJsonDocument::Compact), 120000)).object();
+    engine->terminate();
+    engine->waitForFinished(15000);
+
+    // Peer for the round trip: our client alone.
+    QProcess bare;
+    bare.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    bare.start(buildDir() + QStringLiteral("/bin/bench_bare_hub_client"), {hubUrl});
+    bare.waitForReadyRead(20000);
+    const QString bareId = QString::fromLatin1(bare.readLine()).trimmed().section(QLatin1Char(' '), 1);
+    const QJsonObject bareRtt = QJsonDocument::fromJson(hub.http("POST", QStringLiteral("/streamhub-test/bench/%1/ResetWatchdogEventCount?n=%2").arg(bareId).arg(trips),
+                                                                 QJsonDocument(op(someWorker)).toJson(QJsonDocument::Compact), 120000)).object();
+    bare.kill();
+    bare.waitForFinished();
+
+    out << "\nStreamHub link benchmark: " << workers << " FakeStreamer workers at 5 thumbnails/s, one hub on loopback, " << seconds << " s runs\n\n";
+    out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(QStringLiteral("command round trip, timed in the hub"), -48).arg(QStringLiteral("p50 ms"), 8)
+               .arg(QStringLiteral("p99 ms"), 8).arg(QStringLiteral("max ms"), 8).arg(QStringLiteral("failed"), 7);
+    auto row = [&](const QString &name, const QJsonObject &r) {
+        out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(name, -48).arg(r[QStringLiteral("p50Ms")].toDouble(), 8, 'f', 3)
+                   .arg(r[QStringLiteral("p99Ms")].toDouble(), 8, 'f', 3).arg(r[QStringLiteral("maxMs")].toDouble(), 8, 'f', 3)
+                   .arg(r[QStringLiteral("failures")].toInt(), 7);
+    };
+    row(QStringLiteral("ResetWatchdogEventCount, streamengine + %1 workers").arg(workers), rtt);
+    row(QStringLiteral("peer: our SignalR client alone, no engine"), bareRtt);
+    out << '\n' << QStringLiteral("%1 %2\n").arg(QStringLiteral("engine CPU, % of one core, with the hub"), -48).arg(cpuHub, 8, 'f', 1);
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("peer: the same engine with no hub"), -48).arg(cpuNoHub, 8, 'f', 1);
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("workers with a thumbnail < 1 s old at the hub"), -48)
+               .arg(QStringLiteral("%1 %").arg(samples ? 100.0 * freshSum / (samples * workers) : 0.0, 0, 'f', 2));
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("samples in which every worker was fresh"), -48).arg(QStringLiteral("%1 of %2").arg(allFresh).arg(samples));
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("oldest newest-thumbnail seen at the hub"), -48).arg(QStringLiteral("%1 ms").arg(worstAge, 0, 'f', 0));
+    out << "\ngoals: p99 under 1 ms; every worker's newest thumbnail at the hub within 1 s\n";
+    out.flush();
+    return 0;
+}
