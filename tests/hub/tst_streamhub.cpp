@@ -286,6 +286,36 @@ private Q_SLOTS:
         QVERIFY(engine->waitForFinished(15000));
     }
 
+    void hubsAddedByCtlAreStoredAndComeBackAfterARestart()
+    {
+        startHub();
+        StreamHubClient hub(*m_hub);
+        QTemporaryDir dir;
+        auto engine = startEngine(dir.path(), {});
+        QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("success")].toBool(), 10000);
+        const QJsonObject bad = ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("add"), QStringLiteral("not a url")});
+        QVERIFY(!bad[QStringLiteral("success")].toBool());
+        QVERIFY(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("add"), hubUrl(), QStringLiteral("--api-key"), QStringLiteral("s3cret")})
+                    [QStringLiteral("success")].toBool());
+        QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
+        // The hub list in the engine's description never carries a key.
+        const QJsonValue info = hub.received(QStringLiteral("RegisterEngineConnection")).last().payload;
+        QVERIFY(!QJsonDocument(info.toObject()).toJson().contains("s3cret"));
+        QCOMPARE(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("state")].toString(),
+                 QStringLiteral("Connected"));
+        engine->terminate();
+        QVERIFY(engine->waitForFinished(15000));
+
+        hub.post(QStringLiteral("/streamhub-test/reset"));
+        engine = startEngine(dir.path(), {}); // no --hub: the stored one
+        QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
+        QVERIFY(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("remove"), hubUrl()})[QStringLiteral("success")].toBool());
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 0, 10000);
+        QVERIFY(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray().isEmpty());
+        engine->terminate();
+        QVERIFY(engine->waitForFinished(15000));
+    }
+
     void aHubThatStopsReadingCostsBoundedMemory()
     {
         startHub();
