@@ -4,16 +4,21 @@
 //   detail-watchdog.png the failing worker's watchdog events with their log lines
 //   detail-log.png      a running worker's live log and configuration
 //   engine.png          the engine panel: identity, load chart, hubs, engine log
+//   dialog.png          the create dialog refusing a too short watchdog interval
 // Usage: se-ui-screenshots <output folder>   (ctest -L screenshots runs it under xvfb-run)
 #include "EnginePanel.h"
 #include "MainWindow.h"
 #include "MetricsChart.h"
 #include "UiTestKit.h"
 #include "WorkerDetail.h"
+#include "WorkerDialog.h"
 #include "WorkerTile.h"
 #include "WorkerWall.h"
 
 #include <QDir>
+#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QLoggingCategory>
 #include <QTest>
 #include <QDockWidget>
@@ -130,6 +135,19 @@ int main(int argc, char **argv)
     window.engineDock()->raise();
     uitest::waitFor([] { return false; }, 300);
     ok &= save(&window, outDir + QStringLiteral("/engine.png"));
+
+    {   // The create dialog, with a mistake in it: it says what is wrong before anything is sent.
+        QMap<QString, QString> types;
+        for (const QString &t : engine->workers().streamerTypes())
+            types.insert(t, engine->factory().description(t));
+        WorkerDialog dialog(types, std::nullopt, [](const WorkerConfig &, bool) { return OpResult::success({}); }, &window);
+        dialog.findChild<QLineEdit *>(QStringLiteral("nameEdit"))->setText(QStringLiteral("Gate West"));
+        dialog.findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"))->setPlainText(QStringLiteral("fps=5 size=320x180 pattern=bars"));
+        dialog.findChild<QDoubleSpinBox *>(QStringLiteral("intervalSpin"))->setValue(0.5);
+        dialog.show();
+        uitest::waitFor([] { return false; }, 200);
+        ok &= save(&dialog, outDir + QStringLiteral("/dialog.png"));
+    }
 
     out << "chart samples: " << window.enginePanel()->chart()->sampleCount() << '\n';
     window.hide();
