@@ -167,6 +167,11 @@ void GstProcessStreamer::start(const StreamerConfig &config)
         }
         ::fcntl(p[0], F_SETFL, O_NONBLOCK);
         p[1] = moveHigh(p[1]);
+        if (p[1] < 0) {
+            const QString why = QString::fromLocal8Bit(strerror(errno));
+            closePipes();
+            return failLater(QStringLiteral("could not create pipes: %1").arg(why));
+        }
     }
     const int proto = int(Stream::Proto), jpeg = int(Stream::Jpeg), out = int(Stream::Output);
 
