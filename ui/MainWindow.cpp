@@ -18,6 +18,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollArea>
+#include <QSlider>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolBar>
@@ -86,6 +87,19 @@ MainWindow::MainWindow(se::Engine &engine, QWidget *parent) : QMainWindow(parent
     bar->addActions({m_enable, m_disable, m_reset});
     bar->addSeparator();
     bar->addAction(m_remove);
+    // Tile size: many small tiles for a glance at 64 workers, a few large ones to look closer.
+    auto *spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    bar->addWidget(new QLabel(QStringLiteral("Tile size ")));
+    auto *zoom = new QSlider(Qt::Horizontal);
+    zoom->setObjectName(QStringLiteral("tileSize"));
+    zoom->setRange(150, 640);
+    zoom->setValue(260);
+    zoom->setFixedWidth(160);
+    zoom->setToolTip(QStringLiteral("Smallest tile width"));
+    connect(zoom, &QSlider::valueChanged, m_wall, &WorkerWall::setMinimumTileWidth);
+    bar->addWidget(zoom);
 
     QMenu *workers = menuBar()->addMenu(QStringLiteral("&Workers"));
     workers->addActions({m_new, m_edit});

@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTabWidget>
 #include <QTest>
 #include <QTreeWidget>
@@ -430,6 +431,15 @@ private Q_SLOTS:
             QVERIFY(!tiles[i]->geometry().intersects(tiles[i - 1]->geometry()));
         QVERIFY(tiles.last()->geometry().bottom() > wall->viewport()->height());
         QVERIFY(wall->verticalScrollBar()->maximum() > 0);
+        // The tile size slider: larger tiles, fewer columns.
+        m_window->resize(1800, 900);
+        QTRY_COMPARE(wall->columns(), wide);
+        const int before = wall->columns();
+        auto *zoom = m_window->findChild<QSlider *>(QStringLiteral("tileSize"));
+        QVERIFY(zoom);
+        zoom->setValue(zoom->maximum());
+        QTRY_COMPARE(wall->columns(), 1);
+        QVERIFY(before > 1);
         Q_UNUSED(wideTile);
     }
 
