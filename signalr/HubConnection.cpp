@@ -294,7 +294,7 @@ void HubConnection::onSocketConnected() {
   if (m_phase != Phase::Opening)
     return;
   m_phase = Phase::Handshaking;
-  writeRaw(HubProtocol::handshakeRequest());
+  writeRaw(HubProtocol::handshakeRequest(m_stateful ? 2 : 1));
 }
 
 void HubConnection::onSocketDisconnected() {
@@ -596,7 +596,8 @@ void HubConnection::abortTransport() {
     return;
   // Reset the TCP connection (SO_LINGER 0: RST, not FIN), as a network failure
   // or a middlebox would; a FIN looks to the server like the client leaving.
-  if (auto *tcp = m_socket->findChild<QAbstractSocket *>()) {
+  auto *tcp = m_socket->findChild<QAbstractSocket *>();
+  if (tcp) {
     const qintptr fd = tcp->socketDescriptor();
     if (fd >= 0) {
       const linger l{1, 0};

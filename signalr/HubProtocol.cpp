@@ -75,8 +75,8 @@ HubMessage HubMessage::sequence(qint64 sequenceId) {
   return m;
 }
 
-QByteArray HubProtocol::handshakeRequest() {
-  return QByteArrayLiteral("{\"protocol\":\"json\",\"version\":1}\x1e");
+QByteArray HubProtocol::handshakeRequest(int version) {
+  return "{\"protocol\":\"json\",\"version\":" + QByteArray::number(version) + "}\x1e";
 }
 
 namespace {

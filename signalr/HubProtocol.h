@@ -61,8 +61,10 @@ class HubProtocol {
 public:
   static constexpr char RecordSeparator = '\x1e';
 
-  // {"protocol":"json","version":1} + 0x1E
-  static QByteArray handshakeRequest();
+  // {"protocol":"json","version":N} + 0x1E. Version 2 (the JSON protocol's current
+  // one on ASP.NET Core 8+) is what makes the server keep a stateful-reconnect
+  // connection; version 1 is for everything else.
+  static QByteArray handshakeRequest(int version = 1);
   // Parses a handshake response record (without the separator). Returns false on
   // malformed JSON; *error receives the server's error, if it gave one.
   static bool parseHandshakeResponse(QByteArrayView record, std::optional<QString> *error, QString *parseError);
