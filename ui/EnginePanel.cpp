@@ -102,11 +102,7 @@ EnginePanel::EnginePanel(Engine &engine, MetricsSampler &sampler, QWidget *paren
 
     // Engine log
     m_log = makeLogView(QStringLiteral("engineLog"), 2000);
-    QStringList lines;
-    for (const LogEntry &e : engine.log().last(500))
-        lines << formatLogLine(e);
-    m_log->setPlainText(lines.join(QLatin1Char('\n')));
-    m_log->verticalScrollBar()->setValue(m_log->verticalScrollBar()->maximum());
+    setLogLines(m_log, engine.log().last(500));
     connect(&engine.log(), &EngineLog::lineAppended, this, [this](const LogEntry &e) { appendLogLine(m_log, e); });
     auto *logBox = new QGroupBox(QStringLiteral("Engine log"));
     auto *logLayout = new QVBoxLayout(logBox);

@@ -12,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QTextCursor>
 #include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -35,13 +36,54 @@ QPlainTextEdit *makeLogView(const QString &objectName, int maxLines)
     return v;
 }
 
+namespace {
+// Warnings and errors stand out; debug chatter recedes.
+QColor levelColour(LogLevel level, const QPalette &palette)
+{
+    switch (level) {
+    case LogLevel::Trace:
+    case LogLevel::Debug:
+        return palette.color(QPalette::PlaceholderText);
+    case LogLevel::Information:
+        return palette.color(QPalette::Text);
+    case LogLevel::Warning:
+        return QColor(0xa8, 0x6a, 0x00);
+    case LogLevel::Error:
+    case LogLevel::Critical:
+        return QColor(0xc0, 0x20, 0x20);
+    }
+    return palette.color(QPalette::Text);
+}
+
+void insertLine(QPlainTextEdit *view, const LogEntry &entry)
+{
+    QTextCharFormat format;
+    format.setForeground(levelColour(entry.level, view->palette()));
+    if (entry.level >= LogLevel::Error)
+        format.setFontWeight(QFont::Bold);
+    QTextCursor cursor(view->document());
+    cursor.movePosition(QTextCursor::End);
+    if (!view->document()->isEmpty())
+        cursor.insertBlock();
+    cursor.insertText(formatLogLine(entry), format);
+}
+} // namespace
+
 void appendLogLine(QPlainTextEdit *view, const LogEntry &entry)
 {
     QScrollBar *bar = view->verticalScrollBar();
     const bool atEnd = bar->value() >= bar->maximum() - 2;
-    view->appendPlainText(formatLogLine(entry));
+    insertLine(view, entry);
     if (atEnd)
         bar->setValue(bar->maximum());
+}
+
+void setLogLines(QPlainTextEdit *view, const QList<LogEntry> &entries)
+{
+    view->clear();
+    for (const LogEntry &e : entries)
+        insertLine(view, e);
+    view->verticalScrollBar()->setValue(view->verticalScrollBar()->maximum());
 }
 
 namespace {
@@ -197,15 +239,12 @@ void WorkerDetail::reloadHeader()
 
 void WorkerDetail::reloadLog()
 {
-    m_log->clear();
-    if (!m_worker)
-        return;
-    QStringList lines;
-    for (const LogEntry &e : m_worker->log().last(1000))
-        if (int(e.level) >= m_minLevel)
-            lines << formatLogLine(e);
-    m_log->setPlainText(lines.join(QLatin1Char('\n')));
-    m_log->verticalScrollBar()->setValue(m_log->verticalScrollBar()->maximum());
+    QList<LogEntry> shown;
+    if (m_worker)
+        for (const LogEntry &e : m_worker->log().last(1000))
+            if (int(e.level) >= m_minLevel)
+                shown << e;
+    setLogLines(m_log, shown);
 }
 
 void WorkerDetail::reloadChanges()

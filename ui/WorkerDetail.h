@@ -73,5 +73,7 @@ QString formatLogLine(const LogEntry &entry);
 QPlainTextEdit *makeLogView(const QString &objectName, int maxLines);
 // Appends a line; follows the end only when the reader is there already.
 void appendLogLine(QPlainTextEdit *view, const LogEntry &entry);
+// Replaces the view's lines and shows the end.
+void setLogLines(QPlainTextEdit *view, const QList<LogEntry> &entries);
 
 } // namespace se::ui
