@@ -49,15 +49,31 @@ HubConnection::HubConnection(HubConnectionOptions options, QObject *parent)
   m_retryTimer.setSingleShot(true);
   m_reattachTimer.setSingleShot(true);
   m_ackTimer.setSingleShot(true);
+  // The two liveness timers are not restarted per message (that costs a timer
+  // re-registration each time); they fire, look at the clock, and re-arm.
+  m_clock.start();
   connect(&m_keepAlive, &QTimer::timeout, this, [this] {
-    if (m_phase == Phase::Open)
+    if (m_phase != Phase::Open)
+      return;
+    const qint64 idle = m_clock.elapsed() - m_lastSendMs;
+    if (idle >= m_options.keepAliveIntervalMs) {
       sendMessage(HubMessage::ping());
+      m_keepAlive.start(m_options.keepAliveIntervalMs);
+    } else {
+      m_keepAlive.start(int(m_options.keepAliveIntervalMs - idle));
+    }
   });
   connect(&m_serverTimeout, &QTimer::timeout, this, [this] {
-    if (m_phase == Phase::Open)
-      transportLost(QStringLiteral("Server timeout elapsed (%1 ms) without receiving a message from the server.")
-                        .arg(m_options.serverTimeoutMs),
-                    true);
+    if (m_phase != Phase::Open)
+      return;
+    const qint64 silent = m_clock.elapsed() - m_lastReceiveMs;
+    if (silent < m_options.serverTimeoutMs) {
+      m_serverTimeout.start(int(m_options.serverTimeoutMs - silent));
+      return;
+    }
+    transportLost(QStringLiteral("Server timeout elapsed (%1 ms) without receiving a message from the server.")
+                      .arg(m_options.serverTimeoutMs),
+                  true);
   });
   connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
     if (m_phase == Phase::Opening || m_phase == Phase::Handshaking)
@@ -582,12 +598,14 @@ void HubConnection::onAck(qint64 sequenceId) {
 }
 
 void HubConnection::resetKeepAlive() {
-  if (m_phase == Phase::Open && m_options.keepAliveIntervalMs > 0)
+  m_lastSendMs = m_clock.elapsed();
+  if (m_phase == Phase::Open && m_options.keepAliveIntervalMs > 0 && !m_keepAlive.isActive())
     m_keepAlive.start(m_options.keepAliveIntervalMs);
 }
 
 void HubConnection::resetServerTimeout() {
-  if (m_options.serverTimeoutMs > 0)
+  m_lastReceiveMs = m_clock.elapsed();
+  if (m_options.serverTimeoutMs > 0 && !m_serverTimeout.isActive())
     m_serverTimeout.start(m_options.serverTimeoutMs);
 }
 

@@ -193,6 +193,9 @@ private:
   QTimer m_ackTimer;
   QTimer m_reattachTimer;
   QElapsedTimer m_lostAt;
+  QElapsedTimer m_clock;
+  qint64 m_lastSendMs = 0;
+  qint64 m_lastReceiveMs = 0;
   int m_retryCount = 0;
   int m_reattachAttempts = 0;
   QString m_lostReason;

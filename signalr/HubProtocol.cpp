@@ -3,6 +3,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
+#include <QLocale>
 #include <cmath>
 
 namespace signalr {
@@ -279,7 +280,116 @@ HubProtocol::ParseResult HubProtocol::parse(QByteArrayView record, HubMessage *o
   return ParseResult::Ok;
 }
 
+namespace {
+
+void appendString(QByteArray &out, const QString &s) {
+  static const char hex[] = "0123456789abcdef";
+  out += '"';
+  const QByteArray utf8 = s.toUtf8();
+  for (const char c : utf8) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void appendValue(QByteArray &out, const QJsonValue &v) {
+  switch (v.type()) {
+  case QJsonValue::Bool:
+    out += v.toBool() ? "true" : "false";
+    return;
+  case QJsonValue::Double: {
+    const double d = v.toDouble();
+    if (!std::isfinite(d))
+      out += "null";
+    else if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
+      out += QByteArray::number(static_cast<qint64>(d));
+    else
+      out += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+    return;
+  }
+  case QJsonValue::String:
+    appendString(out, v.toString());
+    return;
+  case QJsonValue::Array:
+    out += QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact);
+    return;
+  case QJsonValue::Object:
+    out += QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact);
+    return;
+  case QJsonValue::Null:
+  case QJsonValue::Undefined:
+    out += "null";
+    return;
+  }
+}
+
+// The messages a client sends all the time, written straight into bytes.
+bool writeFast(const HubMessage &m, QByteArray &out) {
+  if (!m.headers.isEmpty() || !m.streamIds.isEmpty())
+    return false;
+  out.reserve(96);
+  out += "{\"type\":";
+  out += char('0' + int(m.type));
+  switch (m.type) {
+  case MessageType::Invocation:
+  case MessageType::StreamInvocation:
+    if (!m.invocationId.isEmpty() || m.type == MessageType::StreamInvocation) {
+      out += ",\"invocationId\":";
+      appendString(out, m.invocationId);
+    }
+    out += ",\"target\":";
+    appendString(out, m.target);
+    out += ",\"arguments\":";
+    out += m.arguments.isEmpty() ? QByteArray("[]") : QJsonDocument(m.arguments).toJson(QJsonDocument::Compact);
+    break;
+  case MessageType::Completion:
+    out += ",\"invocationId\":";
+    appendString(out, m.invocationId);
+    if (m.error) {
+      out += ",\"error\":";
+      appendString(out, *m.error);
+    } else if (m.hasResult) {
+      out += ",\"result\":";
+      appendValue(out, m.result);
+    }
+    break;
+  case MessageType::CancelInvocation:
+    out += ",\"invocationId\":";
+    appendString(out, m.invocationId);
+    break;
+  case MessageType::Ping:
+    break;
+  case MessageType::Ack:
+  case MessageType::Sequence:
+    out += ",\"sequenceId\":";
+    out += QByteArray::number(m.sequenceId);
+    break;
+  default:
+    return false;
+  }
+  out += '}';
+  out += HubProtocol::RecordSeparator;
+  return true;
+}
+
+} // namespace
+
 QByteArray HubProtocol::write(const HubMessage &m) {
+  {
+    QByteArray fast;
+    if (writeFast(m, fast))
+      return fast;
+  }
   QJsonObject o;
   o.insert(QLatin1String("type"), static_cast<int>(m.type));
   if (!m.headers.isEmpty()) {

@@ -31,7 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         again.chop(1);
         HubMessage m2;
         if (HubProtocol::parse(again, &m2, &error) != HubProtocol::ParseResult::Ok || m2.type != m.type ||
-            m2.invocationId != m.invocationId)
+            m2.invocationId != m.invocationId || m2.target != m.target || m2.arguments != m.arguments ||
+            m2.result != m.result || m2.hasResult != m.hasResult || m2.error != m.error ||
+            m2.sequenceId != m.sequenceId || m2.allowReconnect != m.allowReconnect)
         {
           std::fprintf(stderr, "round trip broke: %s -> %s (%s)\n", rec->constData(), again.constData(), qPrintable(error));
           std::abort();
