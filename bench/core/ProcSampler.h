@@ -30,3 +30,37 @@ inline ProcSample sampleProcess(qint64 pid)
                 s.rssMb = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
     return s;
 }
+
+#include "Engine.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+
+// Keeps the event loop turning for `ms` (an observer's pause between samples).
+inline void spinEventLoop(int ms)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+}
+
+// Opens an engine on `dataDir` with the build's plugins and stores `count`
+// FakeStreamer workers running `command`, not started. Returns the last id.
+inline QString seedFakeWorkers(se::Engine &engine, const QString &dataDir, int count, const QString &command, QString *error)
+{
+    se::EngineOptions o;
+    o.dataDir = dataDir;
+    o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
+    if (!engine.open(o, error))
+        return {};
+    QString id;
+    for (int i = 0; i < count; ++i) {
+        se::WorkerConfig c;
+        c.name = QStringLiteral("Bench %1").arg(i);
+        c.command = command;
+        c.streamerType = QStringLiteral("FakeStreamer");
+        id = engine.workers().create(c, se::WorkerManager::StartNow::No).workerId;
+    }
+    return id;
+}

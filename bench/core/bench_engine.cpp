@@ -62,20 +62,11 @@ int main(int argc, char **argv)
     double bootMs = 0;
     {
         Engine engine;
-        EngineOptions o;
-        o.dataDir = dir.path();
-        o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
         QString error;
-        if (!engine.open(o, &error)) {
+        seedFakeWorkers(engine, dir.path(), workers, QStringLiteral("fps=5"), &error);
+        if (!error.isEmpty()) {
             QTextStream(stderr) << error << '\n';
             return 1;
-        }
-        for (int i = 0; i < workers; ++i) {
-            WorkerConfig c;
-            c.name = QStringLiteral("Bench %1").arg(i);
-            c.command = QStringLiteral("fps=5");
-            c.streamerType = QStringLiteral("FakeStreamer");
-            engine.workers().create(c, WorkerManager::StartNow::No);
         }
         QElapsedTimer t;
         t.start();

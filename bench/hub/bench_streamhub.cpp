@@ -20,14 +20,6 @@ using namespace se;
 namespace {
 QTextStream out(stdout);
 
-void spin(int ms)
-{
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-}
-
 bool waitFor(const std::function<bool()> &done, int ms)
 {
     QElapsedTimer t;
@@ -35,7 +27,7 @@ bool waitFor(const std::function<bool()> &done, int ms)
     while (!done()) {
         if (t.elapsed() > ms)
             return false;
-        spin(100);
+        spinEventLoop(100);
     }
     return true;
 }
@@ -46,7 +38,7 @@ double cpuPercent(qint64 pid, int seconds, const std::function<void()> &everySec
     QElapsedTimer t;
     t.start();
     for (int i = 0; i < seconds; ++i) {
-        spin(1000);
+        spinEventLoop(1000);
         if (everySecond)
             everySecond();
     }
@@ -83,20 +75,11 @@ int main(int argc, char **argv)
     QString someWorker;
     {
         Engine engine;
-        EngineOptions o;
-        o.dataDir = dir.path();
-        o.pluginDirs = {buildDir() + QStringLiteral("/plugins")};
         QString error;
-        if (!engine.open(o, &error)) {
+        someWorker = seedFakeWorkers(engine, dir.path(), workers, QStringLiteral("fps=5"), &error);
+        if (!error.isEmpty()) {
             QTextStream(stderr) << error << '\n';
             return 1;
-        }
-        for (int i = 0; i < workers; ++i) {
-            WorkerConfig c;
-            c.name = QStringLiteral("Bench %1").arg(i);
-            c.command = QStringLiteral("fps=5");
-            c.streamerType = QStringLiteral("FakeStreamer");
-            someWorker = engine.workers().create(c, WorkerManager::StartNow::No).workerId;
         }
     }
 
@@ -105,7 +88,7 @@ int main(int argc, char **argv)
     {
         auto engine = startEngine(dir.path(), {});
         waitFor([&] { return ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray().size() == workers; }, 30000);
-        spin(3000);
+        spinEventLoop(3000);
         cpuNoHub = cpuPercent(engine->processId(), seconds);
         engine->terminate();
         engine->waitForFinished(15000);
@@ -119,7 +102,7 @@ int main(int argc, char **argv)
     }
     const QString engineId = hub.engines().first();
     waitFor([&] { return hub.http("GET", QStringLiteral("/streamhub-test/freshness")).contains(QStringLiteral("\"workers\":%1,").arg(workers).toLatin1()); }, 30000);
-    spin(3000);
+    spinEventLoop(3000);
     int samples = 0, freshSum = 0, allFresh = 0;
     double worstAge = 0;
     const double cpuHub = cpuPercent(engine->processId(), seconds, [&] {

@@ -1,6 +1,7 @@
 #include "ControlServer.h"
 
 #include "ContractJson.h"
+#include "ContractMessages.h"
 #include "Engine.h"
 
 #include <QFile>
@@ -170,22 +171,8 @@ ControlServer::Reply ControlServer::workerDetail(const QString &id)
     for (const LogEntry &e : w->log().last(50))
         logs.append(logJson(e));
     o.insert(QStringLiteral("logs"), logs);
-    QJsonArray changes;
-    for (const ChangeLogEntry &c : m.changeLog(id))
-        changes.append(QJsonObject{{QStringLiteral("changeTimestamp"), contract::dateTime(c.timestamp)},
-                                   {QStringLiteral("changeDescription"), c.description},
-                                   {QStringLiteral("changeDetails"), c.details}});
-    o.insert(QStringLiteral("changes"), changes);
-    QJsonArray events;
-    for (const WatchdogEvent &e : m.watchdogEvents(id)) {
-        QJsonArray lines;
-        for (const LogEntry &l : e.logs)
-            lines.append(logJson(l));
-        events.append(QJsonObject{{QStringLiteral("eventTimestamp"), contract::dateTime(e.timestamp)},
-                                  {QStringLiteral("eventMessage"), e.message},
-                                  {QStringLiteral("logs"), lines}});
-    }
-    o.insert(QStringLiteral("events"), events);
+    o.insert(QStringLiteral("changes"), contract::changeLog(m.changeLog(id)));
+    o.insert(QStringLiteral("events"), contract::watchdogEvents(m.watchdogEvents(id)));
     return {true, w->config().name, o};
 }
 

@@ -55,6 +55,32 @@ QJsonObject workerLog(const QString &workerId, const LogEntry &entry)
     return o;
 }
 
+QJsonArray changeLog(const QList<ChangeLogEntry> &changes)
+{
+    QJsonArray out;
+    for (const ChangeLogEntry &c : changes)
+        out.append(QJsonObject{{QStringLiteral("changeTimestamp"), dateTime(c.timestamp)},
+                               {QStringLiteral("changeDescription"), c.description},
+                               {QStringLiteral("changeDetails"), c.details}});
+    return out;
+}
+
+QJsonArray watchdogEvents(const QList<WatchdogEvent> &events)
+{
+    QJsonArray out;
+    for (const WatchdogEvent &e : events) {
+        QJsonArray logs;
+        for (const LogEntry &l : e.logs)
+            logs.append(QJsonObject{{QStringLiteral("message"), l.message},
+                                    {QStringLiteral("logTimestamp"), dateTime(l.timestamp)},
+                                    {QStringLiteral("logLevel"), int(l.level)}});
+        out.append(QJsonObject{{QStringLiteral("eventTimestamp"), dateTime(e.timestamp)},
+                               {QStringLiteral("eventMessage"), e.message},
+                               {QStringLiteral("logs"), logs}});
+    }
+    return out;
+}
+
 QJsonObject engineLog(const LogEntry &entry)
 {
     return baseLog(entry);

@@ -2,6 +2,9 @@
 
 #include "LogBuffer.h"
 #include "Store.h"
+#include "WatchdogEvent.h"
+
+#include <QJsonArray>
 
 #include <QByteArray>
 #include <QDateTime>
@@ -35,6 +38,10 @@ QJsonObject engineInfo(const EngineFacts &engine);
 QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type);
 
 QJsonObject workerLog(const QString &workerId, const LogEntry &entry);
+
+// WorkerChangeLog's `changes` and WorkerEventLogCollection's `events`.
+QJsonArray changeLog(const QList<ChangeLogEntry> &changes);
+QJsonArray watchdogEvents(const QList<WatchdogEvent> &events);
 QJsonObject engineLog(const LogEntry &entry);
 QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence);
 

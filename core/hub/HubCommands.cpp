@@ -1,6 +1,7 @@
 #include "HubCommands.h"
 
 #include "ContractJson.h"
+#include "ContractMessages.h"
 #include "Engine.h"
 
 namespace se {
@@ -11,12 +12,6 @@ QJsonObject fromOp(const OpResult &r)
     return HubCommands::result(r.ok, r.message);
 }
 
-QJsonObject logLine(const LogEntry &l)
-{
-    return {{QStringLiteral("message"), l.message},
-            {QStringLiteral("logTimestamp"), contract::dateTime(l.timestamp)},
-            {QStringLiteral("logLevel"), int(l.level)}};
-}
 } // namespace
 
 const QStringList &HubCommands::methods()
@@ -94,24 +89,12 @@ QJsonObject HubCommands::handle(const QString &method, const QJsonArray &argumen
     if (!m.worker(id))
         return result(false, QStringLiteral("no worker with id '%1'").arg(id));
     if (method == QLatin1String("GetWorkerChangeLogs")) {
-        QJsonArray changes;
-        for (const ChangeLogEntry &c : m.changeLog(id))
-            changes.append(QJsonObject{{QStringLiteral("changeTimestamp"), contract::dateTime(c.timestamp)},
-                                       {QStringLiteral("changeDescription"), c.description},
-                                       {QStringLiteral("changeDetails"), c.details}});
+        const QJsonArray changes = contract::changeLog(m.changeLog(id));
         return result(true, QStringLiteral("%1 changes").arg(changes.size()),
                       QJsonObject{{QStringLiteral("workerId"), id}, {QStringLiteral("changes"), changes}});
     }
     // GetWorkerEventsWithLogs
-    QJsonArray events;
-    for (const WatchdogEvent &e : m.watchdogEvents(id)) {
-        QJsonArray logs;
-        for (const LogEntry &l : e.logs)
-            logs.append(logLine(l));
-        events.append(QJsonObject{{QStringLiteral("eventTimestamp"), contract::dateTime(e.timestamp)},
-                                  {QStringLiteral("eventMessage"), e.message},
-                                  {QStringLiteral("logs"), logs}});
-    }
+    const QJsonArray events = contract::watchdogEvents(m.watchdogEvents(id));
     return result(true, QStringLiteral("%1 watchdog events").arg(events.size()), QJsonObject{{QStringLiteral("events"), events}});
 }
 
