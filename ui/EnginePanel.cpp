@@ -65,8 +65,9 @@ EnginePanel::EnginePanel(Engine &engine, MetricsSampler &sampler, QWidget *paren
     // Hubs
     m_hubs = new QTreeWidget;
     m_hubs->setObjectName(QStringLiteral("hubList"));
-    m_hubs->setHeaderLabels({QStringLiteral("StreamHub"), QStringLiteral("State"), QStringLiteral("Since"),
-                             QStringLiteral("Queued"), QStringLiteral("Dropped"), QStringLiteral("Why")});
+    m_hubs->setHeaderLabels({QStringLiteral("StreamHub"), QStringLiteral("State"), QStringLiteral("Queue"), QStringLiteral("Why")});
+    m_hubs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_hubs->header()->setStretchLastSection(true);
     m_hubs->setRootIsDecorated(false);
     m_hubs->setMinimumHeight(70);
     m_hubs->setMaximumHeight(150);
@@ -157,17 +158,22 @@ void EnginePanel::reloadHubs()
     if (!have)
         return;
     for (const HubDirectory::Hub &h : m_directory->hubs()) {
-        auto *item = new QTreeWidgetItem(QStringList{h.url, h.state,
-                                                     h.since.toLocalTime().toString(QStringLiteral("HH:mm:ss")),
-                                                     QString::number(h.queued), QString::number(h.dropped), h.lastError});
+        const QString since = h.since.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+        const QString queue = h.dropped > 0 ? QStringLiteral("%1, %2 dropped").arg(h.queued).arg(h.dropped) : QString::number(h.queued);
+        auto *item = new QTreeWidgetItem(QStringList{h.url, QStringLiteral("%1 since %2").arg(h.state, since), queue, h.lastError});
+        const QString tip = QStringLiteral("%1\n%2 since %3\n%4 messages queued, %5 dropped%6")
+                                .arg(h.url, h.state, since)
+                                .arg(h.queued)
+                                .arg(h.dropped)
+                                .arg(h.lastError.isEmpty() ? QString() : QStringLiteral("\n") + h.lastError);
+        for (int c = 0; c < 4; ++c)
+            item->setToolTip(c, tip);
         const QColor c = h.state == QLatin1String("Connected") ? QColor(0x2e, 0xa0, 0x4a)
             : (h.state == QLatin1String("Connecting") || h.state == QLatin1String("Reconnecting")) ? QColor(0xc0, 0x85, 0x10)
                                                                                                    : QColor(0xd9, 0x34, 0x34);
         item->setForeground(1, c);
-        item->setToolTip(5, h.lastError);
         m_hubs->addTopLevelItem(item);
     }
-    m_hubs->resizeColumnToContents(0);
 }
 
 void EnginePanel::save()

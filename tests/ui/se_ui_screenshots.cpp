@@ -15,6 +15,11 @@
 #include "WorkerTile.h"
 #include "WorkerWall.h"
 
+#ifdef SE_HAVE_HUB
+#include "ControlServer.h"
+#include "HubLinks.h"
+#endif
+
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QLineEdit>
@@ -87,6 +92,15 @@ int main(int argc, char **argv)
         if (i == 15) failingId = r.workerId;
         if (i == 0) loggingId = r.workerId;
     }
+
+#ifdef SE_HAVE_HUB
+    // Two hubs nobody answers at: the panel shows the link trying, and why it fails.
+    ControlServer control(*engine);
+    HubLinks hubs(*engine, control);
+    hubs.addHub(QStringLiteral("http://127.0.0.1:9/streamhub"), {});
+    hubs.addHub(QStringLiteral("http://streamhub.invalid:9000/streamhub"), QStringLiteral("secret"));
+    hubs.connectAll();
+#endif
 
     MainWindow window(*engine);
     window.resize(1920, 1160);

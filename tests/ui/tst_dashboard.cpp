@@ -371,16 +371,16 @@ private Q_SLOTS:
         QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("Control room 2")));
 
         QCOMPARE(p->hubView()->topLevelItemCount(), 1);
-        QCOMPARE(p->hubView()->topLevelItem(0)->text(1), QStringLiteral("Connected"));
+        QVERIFY(p->hubView()->topLevelItem(0)->text(1).startsWith(QStringLiteral("Connected since")));
         QTest::keyClicks(p->findChild<QLineEdit *>(QStringLiteral("hubUrl")), QStringLiteral("http://hub-b:9000/streamhub"));
         QTest::mouseClick(p->findChild<QPushButton *>(QStringLiteral("hubAdd")), Qt::LeftButton);
         QCOMPARE(hubs.added, QStringList{QStringLiteral("http://hub-b:9000/streamhub")});
         QCOMPARE(p->hubView()->topLevelItemCount(), 2);
-        QCOMPARE(p->hubView()->topLevelItem(1)->text(1), QStringLiteral("Connecting"));
+        QVERIFY(p->hubView()->topLevelItem(1)->text(1).startsWith(QStringLiteral("Connecting since")));
         // The link reports a new state: the list follows.
         hubs.list[1].state = QStringLiteral("Connected");
         Q_EMIT hubs.hubsChanged();
-        QCOMPARE(p->hubView()->topLevelItem(1)->text(1), QStringLiteral("Connected"));
+        QVERIFY(p->hubView()->topLevelItem(1)->text(1).startsWith(QStringLiteral("Connected since")));
         p->hubView()->setCurrentItem(p->hubView()->topLevelItem(0));
         QTest::mouseClick(p->findChild<QPushButton *>(QStringLiteral("hubRemove")), Qt::LeftButton);
         QCOMPARE(hubs.removed, QStringList{QStringLiteral("http://hub-a:9000/streamhub")});
