@@ -207,9 +207,12 @@ void HubLinks::onPicture(Worker *w)
         return;
     const QByteArray jpeg = w->lastPicture();
     if (jpeg.size() > kMaxJpegBytes) {
-        qCWarning(lcHubs) << "thumbnail of" << w->id() << "is" << jpeg.size() << "bytes, over the hub's limit; not sent";
+        if (!m_oversized.contains(w->id())) // once, not at every picture
+            qCWarning(lcHubs) << "thumbnails of" << w->id() << "are" << jpeg.size() << "bytes, over what a hub takes; not sent";
+        m_oversized.insert(w->id());
         return;
     }
+    m_oversized.remove(w->id());
     broadcast(message(OutgoingMessage::Kind::Image, "ReceiveImage", {contract::workerImage(w->id(), jpeg, w->pictureSequence())},
                       nextCreated(), w->id()));
 }

@@ -3,6 +3,7 @@
 #include "ContractMessages.h"
 #include "HubDirectory.h"
 
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -56,6 +57,7 @@ private:
     std::unique_ptr<MetricsSampler> m_metrics;
     std::vector<std::unique_ptr<HubLink>> m_links;
     QUuid m_engineId;
+    QSet<QString> m_oversized; // workers whose thumbnails are too large to send
     qint64 m_created = 0;
     int m_sequence = 0;
     bool m_connecting = false;
