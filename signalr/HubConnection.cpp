@@ -565,20 +565,26 @@ void HubConnection::sendMessage(const HubMessage &m) {
   // Reattaching: trackable messages wait in the replay buffer; the rest is moot.
 }
 
-// Records written in one turn of the event loop leave as one WebSocket message
-// (the protocol allows several records per message): far fewer frames under load.
+// The first record of an event-loop turn leaves at once (latency); the records
+// that follow it in the same turn leave together as one WebSocket message at the
+// end of the turn (throughput: the protocol allows several records per message).
 void HubConnection::writeRaw(const QByteArray &record) {
   if (!m_socket)
     return;
-  m_outBuffer += record;
-  m_bufferedBytes += record.size();
-  if (m_outBuffer.size() >= 64 * 1024)
-    flush();
-  else if (!m_flushScheduled) {
+  resetKeepAlive();
+  if (!m_flushScheduled) {
     m_flushScheduled = true;
     QMetaObject::invokeMethod(this, &HubConnection::flush, Qt::QueuedConnection);
+    sendFrame(record);
+    return;
   }
-  resetKeepAlive();
+  m_outBuffer += record;
+  m_bufferedBytes += record.size();
+  if (m_outBuffer.size() >= 64 * 1024) {
+    const QByteArray out = std::exchange(m_outBuffer, QByteArray());
+    m_bufferedBytes -= out.size();
+    sendFrame(out);
+  }
 }
 
 void HubConnection::flush() {
@@ -586,8 +592,14 @@ void HubConnection::flush() {
   if (!m_socket || m_outBuffer.isEmpty())
     return;
   const QByteArray out = std::exchange(m_outBuffer, QByteArray());
-  m_bufferedBytes += framedSize(out.size(), qint64(m_socket->outgoingFrameSize())) - out.size();
-  m_socket->sendTextMessage(QString::fromUtf8(out));
+  m_bufferedBytes -= out.size();
+  sendFrame(out);
+}
+
+void HubConnection::sendFrame(const QByteArray &records) {
+  m_bufferedBytes += framedSize(records.size(), qint64(m_socket->outgoingFrameSize()));
+  m_socket->sendTextMessage(QString::fromUtf8(records));
+  m_socket->flush();
 }
 
 void HubConnection::onAck(qint64 sequenceId) {

@@ -156,6 +156,7 @@ private:
   void sendMessage(const HubMessage &m);
   void writeRaw(const QByteArray &record);
   void flush();
+  void sendFrame(const QByteArray &records);
   void answer(const QString &invocationId, quint64 generation, const HubMessage &completion);
   void cancelStream(const QString &invocationId);
   void finishPending(const QString &id);
