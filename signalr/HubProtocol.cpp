@@ -5,6 +5,7 @@
 #include <QJsonParseError>
 #include <QLocale>
 #include <cmath>
+#include <limits>
 
 namespace signalr {
 
@@ -302,17 +303,34 @@ void appendString(QByteArray &out, const QString &s) {
   out += '"';
 }
 
+void appendValue(QByteArray &out, const QJsonValue &v);
+
+void appendArray(QByteArray &out, const QJsonArray &a) {
+  out += '[';
+  bool first = true;
+  for (const QJsonValue &v : a) {
+    if (!first)
+      out += ',';
+    first = false;
+    appendValue(out, v);
+  }
+  out += ']';
+}
+
 void appendValue(QByteArray &out, const QJsonValue &v) {
   switch (v.type()) {
   case QJsonValue::Bool:
     out += v.toBool() ? "true" : "false";
     return;
   case QJsonValue::Double: {
+    // Qt keeps integers that fit in 64 bits exactly: write them so.
+    constexpr qint64 none = std::numeric_limits<qint64>::min();
+    const qint64 i = v.toInteger(none);
     const double d = v.toDouble();
-    if (!std::isfinite(d))
+    if (i != none)
+      out += QByteArray::number(i);
+    else if (!std::isfinite(d))
       out += "null";
-    else if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
-      out += QByteArray::number(static_cast<qint64>(d));
     else
       out += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
     return;
@@ -321,7 +339,7 @@ void appendValue(QByteArray &out, const QJsonValue &v) {
     appendString(out, v.toString());
     return;
   case QJsonValue::Array:
-    out += QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact);
+    appendArray(out, v.toArray());
     return;
   case QJsonValue::Object:
     out += QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact);
@@ -350,7 +368,7 @@ bool writeFast(const HubMessage &m, QByteArray &out) {
     out += ",\"target\":";
     appendString(out, m.target);
     out += ",\"arguments\":";
-    out += m.arguments.isEmpty() ? QByteArray("[]") : QJsonDocument(m.arguments).toJson(QJsonDocument::Compact);
+    appendArray(out, m.arguments);
     break;
   case MessageType::Completion:
     out += ",\"invocationId\":";
