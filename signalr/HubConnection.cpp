@@ -294,6 +294,9 @@ void HubConnection::openWebSocket(const QUrl &url) {
 }
 
 void HubConnection::onSocketConnected() {
+  // Small request/response records: no Nagle delay (the official clients do the same).
+  if (auto *tcp = m_socket ? m_socket->findChild<QAbstractSocket *>() : nullptr)
+    tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
   if (m_phase == Phase::Reattaching) {
     // Same logical connection: no handshake; tell the server where our sequence
     // restarts, then replay what it has not acknowledged.
