@@ -2,6 +2,12 @@
 #include "RawHub.h"
 #include "TestUtil.h"
 
+#include <QFile>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QTemporaryDir>
 #include <memory>
 
 using signalr::HubConnection;
@@ -256,6 +262,51 @@ private Q_SLOTS:
     pinger.start(50);
     QVERIFY(!closed.wait(1000));
     QCOMPARE(c->state(), HubConnection::State::Connected);
+  }
+
+  void wssVerifiesCertificates() {
+    // A server with a self-signed certificate: refused by default, accepted once
+    // the certificate is trusted through the options' SSL configuration.
+    QTemporaryDir dir;
+    QProcess openssl;
+    openssl.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.filePath("key.pem"),
+                              "-out", dir.filePath("cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
+                              "-addext", "subjectAltName=IP:127.0.0.1"});
+    if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0)
+      QSKIP("openssl could not make a test certificate");
+    const QList<QSslCertificate> certs = QSslCertificate::fromPath(dir.filePath("cert.pem"));
+    QFile keyFile(dir.filePath("key.pem"));
+    QVERIFY(!certs.isEmpty() && keyFile.open(QIODevice::ReadOnly));
+    const QSslKey key(&keyFile, QSsl::Rsa);
+    QVERIFY(!key.isNull());
+
+    QWebSocketServer server("tls", QWebSocketServer::SecureMode);
+    QSslConfiguration serverSsl = QSslConfiguration::defaultConfiguration();
+    serverSsl.setLocalCertificate(certs.first());
+    serverSsl.setPrivateKey(key);
+    serverSsl.setPeerVerifyMode(QSslSocket::VerifyNone);
+    server.setSslConfiguration(serverSsl);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    connect(&server, &QWebSocketServer::newConnection, this, [&server] {
+      while (QWebSocket *ws = server.nextPendingConnection()) {
+        ws->setParent(&server);
+        connect(ws, &QWebSocket::textMessageReceived, ws, [ws](const QString &t) {
+          if (t.startsWith("{\"protocol\""))
+            ws->sendTextMessage(QStringLiteral("{}\x1e"));
+        });
+      }
+    });
+    const QUrl url(QStringLiteral("wss://127.0.0.1:%1/hub").arg(server.serverPort()));
+
+    HubConnection strict(signalr::HubConnectionBuilder().withUrl(url).skipNegotiation().options());
+    QSignalSpy failed(&strict, &HubConnection::startFailed);
+    strict.start();
+    QVERIFY(failed.wait(10000));
+
+    QSslConfiguration trusting = QSslConfiguration::defaultConfiguration();
+    trusting.addCaCertificate(certs.first());
+    HubConnection trusted(signalr::HubConnectionBuilder().withUrl(url).skipNegotiation().withSslConfiguration(trusting).options());
+    QVERIFY(connectTo(&trusted));
   }
 
   void droppedSocketFailsPendingAtOnce() {
