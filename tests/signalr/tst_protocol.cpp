@@ -1,8 +1,11 @@
 // The pure JSON hub protocol: every message type both ways, and the record reader.
 #include <QJsonObject>
+#include <QSet>
 #include <QTest>
+#include <cmath>
 
 #include "signalr/HubProtocol.h"
+#include "signalr/RetryPolicy.h"
 
 using namespace signalr;
 
@@ -145,6 +148,29 @@ private Q_SLOTS:
         ++n;
     }
     QCOMPARE(n, 3);
+  }
+
+  void retryPolicies() {
+    auto at = [](const RetryPolicy &p, int n) { return p.nextDelayMs(RetryContext{n, 0, QString()}); };
+    const RetryPolicy d = RetryPolicy::defaultPolicy();
+    QCOMPARE(at(d, 0), std::optional<int>(0));
+    QCOMPARE(at(d, 1), std::optional<int>(2000));
+    QCOMPARE(at(d, 2), std::optional<int>(10000));
+    QCOMPARE(at(d, 3), std::optional<int>(30000));
+    QVERIFY(!at(d, 4));
+    QVERIFY(!RetryPolicy::none().enabled());
+    QVERIFY(!at(RetryPolicy::none(), 0));
+    const RetryPolicy f = RetryPolicy::forever(1000, 30000, 0.2);
+    QCOMPARE(at(f, 0), std::optional<int>(0));
+    QSet<int> seen;
+    for (int n = 1; n < 200; ++n) {
+      const int ideal = int(std::min(30000.0, 1000.0 * std::pow(2.0, std::min(n - 1, 30))));
+      const std::optional<int> v = at(f, n);
+      QVERIFY(v);
+      QVERIFY2(*v >= int(ideal * 0.8) - 1 && *v <= std::min(30000, int(ideal * 1.2) + 1), qPrintable(QString::number(*v)));
+      seen.insert(*v);
+    }
+    QVERIFY(seen.size() > 50); // jittered, not one fixed delay
   }
 
   void recordReaderBoundsMemory() {
