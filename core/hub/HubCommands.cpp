@@ -116,13 +116,7 @@ QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create)
         const OpResult r = m.create(c);
         return result(r.ok, r.message, r.workerId.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{{QStringLiteral("workerId"), r.workerId}}));
     }
-    // Enabling or disabling through an edit starts or stops, as EnableDisableWorker does.
-    const std::optional<bool> enabled = std::exchange(patch->enabled, std::nullopt);
-    OpResult r = m.edit(id, *patch);
-    if (!r.ok || !enabled || !m.worker(id) || m.worker(id)->config().enabled == *enabled)
-        return fromOp(r);
-    const OpResult e = m.setEnabled(id, *enabled);
-    return result(e.ok, QStringLiteral("%1; %2").arg(r.message, e.message));
+    return fromOp(m.edit(id, *patch));
 }
 
 } // namespace se

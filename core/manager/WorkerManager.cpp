@@ -155,6 +155,8 @@ OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch)
     w->applyConfig(after);
     if (before.enabled && !after.enabled)
         w->stop();
+    else if (!before.enabled && after.enabled)
+        w->start();
     Q_EMIT workerChanged(w);
     QStringList fields;
     for (const FieldChange &c : changes)
@@ -228,14 +230,11 @@ OpResult WorkerManager::setEnabled(const QString &id, bool enabled)
         return OpResult::success(enabled ? QStringLiteral("already enabled") : QStringLiteral("already disabled"), id);
     WorkerPatch p;
     p.enabled = enabled;
-    const OpResult r = edit(id, p);
+    const OpResult r = edit(id, p); // enabling starts it, disabling stops it
     if (!r.ok)
         return r;
-    if (enabled) {
-        const OpResult started = w->start();
-        return OpResult::success(QStringLiteral("enabled; %1").arg(started.message), id);
-    }
-    return OpResult::success(QStringLiteral("disabled and stopped"), id);
+    return OpResult::success(enabled ? QStringLiteral("enabled; %1").arg(stateName(w->state()).toLower())
+                                     : QStringLiteral("disabled and stopped"), id);
 }
 
 OpResult WorkerManager::resetWatchdogEventCount(const QString &id)

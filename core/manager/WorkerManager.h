@@ -32,6 +32,7 @@ public:
     WorkerManager(Store &store, StreamerFactory &factory, QObject *parent = nullptr);
     ~WorkerManager() override;
 
+    // For the workers created or loaded after this call.
     void setRestartPolicy(const RestartPolicySettings &settings) { m_env.restartPolicy = settings; }
 
     // Loads the stored workers (they stay Idle until startEnabled()).
@@ -45,6 +46,7 @@ public:
 
     enum class StartNow { IfEnabled, No };
     OpResult create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled);
+    // Enabling through an edit starts the worker; disabling stops it.
     OpResult edit(const QString &id, const WorkerPatch &patch);
     OpResult remove(const QString &id);
     OpResult start(const QString &id);

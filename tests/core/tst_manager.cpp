@@ -193,6 +193,23 @@ private Q_SLOTS:
         QTRY_COMPARE(m_manager->worker(b)->state(), WorkerState::Running);
     }
 
+    void enablingThroughAnEditStartsAndDisablingStops()
+    {
+        WorkerConfig c = fake();
+        c.enabled = false;
+        const QString id = m_manager->create(c).workerId;
+        QCOMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
+        WorkerPatch on;
+        on.enabled = true;
+        QVERIFY(m_manager->edit(id, on).ok);
+        QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Running);
+        WorkerPatch off;
+        off.enabled = false;
+        QVERIFY(m_manager->edit(id, off).ok);
+        QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
+        QVERIFY(!m_store->workers()[0].config.enabled);
+    }
+
     void bootStartsEveryEnabledWorkerSideBySide()
     {
         for (int i = 0; i < 50; ++i)
