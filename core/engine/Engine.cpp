@@ -105,7 +105,19 @@ void Engine::seedDemo()
         // Seeded workers start with everyone else at boot().
         m_manager->create(c, WorkerManager::StartNow::No);
     }
-    qCInfo(lcEngine) << "seeded" << std::size(demos) << "demo workers";
+    if (m_factory.hasType(QStringLiteral("GstStreamer"))) {
+        // A real pipeline, in the form StreamHubs store: its JPEGs on descriptor 2.
+        WorkerConfig c;
+        c.name = QStringLiteral("Ball (GStreamer)");
+        c.description = QStringLiteral("videotestsrc in its own gst-launch style child process");
+        c.command = QStringLiteral("--gst-debug=2 videotestsrc is-live=true pattern=ball ! video/x-raw,framerate=25/1,width=320,height=180 "
+                                   "! timeoverlay ! videoconvert ! videorate ! video/x-raw,framerate=5/1 ! jpegenc ! fdsink fd=2");
+        c.streamerType = QStringLiteral("GstStreamer");
+        c.imageWatchdog.graceTime = Millis(5000);
+        c.imageWatchdog.interval = Millis(3000);
+        m_manager->create(c, WorkerManager::StartNow::No);
+    }
+    qCInfo(lcEngine) << "seeded" << m_manager->workers().size() << "demo workers";
 }
 
 } // namespace se

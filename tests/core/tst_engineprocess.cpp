@@ -80,7 +80,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(countInState(listWorkers(d), 2) >= 3, 10000);
         const QJsonArray demo = listWorkers(d);
-        QCOMPARE(demo.size(), 4);
+        QVERIFY(demo.size() >= 4); // and a GstStreamer one when that plugin is built
         for (const char *key : {"workerId", "name", "state", "isEnabled", "watchdogEventCount", "streamer", "command",
                                 "imgWatchdogEnabled", "imgWatchdogGraceTime", "imgWatchdogInterval"})
             QVERIFY2(demo[0].toObject().contains(QLatin1StringView(key)), key);
@@ -132,7 +132,7 @@ private Q_SLOTS:
         QCOMPARE(unknown.exitCode, 1);
         QVERIFY(unknown.err.contains("no worker with id 'nope'"));
         QCOMPARE(ctl(d, {QStringLiteral("remove"), QStringLiteral("cam-7")}).exitCode, 0);
-        QCOMPARE(listWorkers(d).size(), 4);
+        QCOMPARE(listWorkers(d).size(), demo.size());
 
         // SIGTERM: every worker stops, the engine exits 0.
         engine->terminate();

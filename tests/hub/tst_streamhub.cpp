@@ -91,7 +91,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 10000);
         const QJsonValue sync = hub.received(QStringLiteral("SynchronizeWorkers"))[0].payload;
         QCOMPARE(sync[QStringLiteral("engineId")].toString(), engineId);
-        QCOMPARE(sync[QStringLiteral("workers")].toArray().size(), 4);
+        QCOMPARE(ids(sync[QStringLiteral("workers")].toArray()), ids(ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray()));
         QVERIFY(!hub.received(QStringLiteral("ReceiveEngineSystemInfo")).isEmpty());
 
         // Then the stream: state changes, pictures, logs, metrics.
@@ -237,7 +237,7 @@ private Q_SLOTS:
         const QJsonArray synced = hub.received(QStringLiteral("SynchronizeWorkers")).last().payload[QStringLiteral("workers")].toArray();
         const QJsonArray engineView = ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray();
         QCOMPARE(ids(synced), ids(engineView));
-        QCOMPARE(synced.size(), 5);
+        QVERIFY(ids(synced).contains(QStringLiteral("while-away")));
         engine->terminate();
         QVERIFY(engine->waitForFinished(15000));
     }
