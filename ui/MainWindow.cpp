@@ -30,7 +30,7 @@ MainWindow::MainWindow(se::Engine &engine, QWidget *parent) : QMainWindow(parent
     setObjectName(QStringLiteral("mainWindow"));
     resize(1500, 900);
 
-    m_sampler = new MetricsSampler(this);
+    m_sampler = &engine.metrics();
     m_sampler->start();
 
     WorkerManager &manager = engine.workers();

@@ -57,6 +57,7 @@ bool Engine::open(const EngineOptions &options, QString *error)
 
 void Engine::boot()
 {
+    m_metrics.start();
     m_manager->startEnabled();
 }
 

@@ -2,6 +2,7 @@
 
 #include "EngineLog.h"
 #include "HubDirectory.h"
+#include "MetricsSampler.h"
 #include "Store.h"
 #include "StreamerFactory.h"
 #include "WorkerManager.h"
@@ -43,6 +44,8 @@ public:
     StreamerFactory &factory() { return m_factory; }
     WorkerManager &workers() { return *m_manager; }
     EngineLog &log() { return m_log; }
+    // The machine's and this process's load: one sampler for every layer that shows or sends it.
+    MetricsSampler &metrics() { return m_metrics; }
 
     // The StreamHub links, when the program has them (nullptr otherwise).
     HubDirectory *hubs() const { return m_hubs; }
@@ -60,6 +63,7 @@ private:
     void seedDemo();
 
     EngineLog m_log;
+    MetricsSampler m_metrics;
     Store m_store;
     StreamerFactory m_factory;
     std::unique_ptr<WorkerManager> m_manager;

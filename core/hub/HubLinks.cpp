@@ -60,8 +60,7 @@ HubLinks::HubLinks(Engine &engine, ControlServer &control, QObject *parent)
     });
     connect(&engine, &Engine::identityChanged, this, &HubLinks::announceEngineChange);
 
-    m_metrics = std::make_unique<MetricsSampler>();
-    connect(m_metrics.get(), &MetricsSampler::sampled, this, [this](const EngineMetrics &m) {
+    connect(&engine.metrics(), &MetricsSampler::sampled, this, [this](const EngineMetrics &m) {
         broadcast(message(OutgoingMessage::Kind::Metric, "ReceiveMetric", {contract::metric(m)}, nextCreated()));
     });
 
@@ -98,7 +97,7 @@ HubLinks::~HubLinks()
 void HubLinks::connectAll()
 {
     m_connecting = true;
-    m_metrics->start();
+    m_engine.metrics().start();
     for (auto &link : m_links)
         link->start();
 }
@@ -180,7 +179,7 @@ QJsonArray HubLinks::workerSnapshot() const
 
 QJsonObject HubLinks::systemInfo() const
 {
-    return contract::systemInfo(m_metrics->systemInfo());
+    return contract::systemInfo(m_engine.metrics().systemInfo());
 }
 
 void HubLinks::broadcast(OutgoingMessage m)

@@ -15,7 +15,6 @@ class ControlServer;
 class Engine;
 class HubCommands;
 class HubLink;
-class MetricsSampler;
 class Worker;
 struct OutgoingMessage;
 
@@ -54,7 +53,6 @@ private:
 
     Engine &m_engine;
     std::unique_ptr<HubCommands> m_commands;
-    std::unique_ptr<MetricsSampler> m_metrics;
     std::vector<std::unique_ptr<HubLink>> m_links;
     QUuid m_engineId;
     QSet<QString> m_oversized; // workers whose thumbnails are too large to send
