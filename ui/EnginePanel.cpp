@@ -98,6 +98,16 @@ EnginePanel::EnginePanel(Engine &engine, MetricsSampler &sampler, QWidget *paren
     connect(m_addHub, &QPushButton::clicked, this, &EnginePanel::addHub);
     connect(m_hubUrl, &QLineEdit::returnPressed, this, &EnginePanel::addHub);
     connect(m_removeHub, &QPushButton::clicked, this, &EnginePanel::removeHub);
+    // The hub links may come (or go) after the panel: follow the engine's.
+    auto follow = [this] {
+        if (m_directory)
+            m_directory->disconnect(this);
+        m_directory = m_engine.hubs();
+        if (m_directory)
+            connect(m_directory, &HubDirectory::hubsChanged, this, &EnginePanel::reloadHubs);
+        reloadHubs();
+    };
+    connect(&engine, &Engine::hubDirectoryChanged, this, follow);
     if (m_directory)
         connect(m_directory, &HubDirectory::hubsChanged, this, &EnginePanel::reloadHubs);
 

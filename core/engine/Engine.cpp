@@ -55,6 +55,14 @@ bool Engine::open(const EngineOptions &options, QString *error)
     return true;
 }
 
+void Engine::setHubDirectory(HubDirectory *hubs)
+{
+    if (hubs == m_hubs)
+        return;
+    m_hubs = hubs;
+    Q_EMIT hubDirectoryChanged();
+}
+
 void Engine::boot()
 {
     m_metrics.start();

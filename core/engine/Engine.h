@@ -49,7 +49,7 @@ public:
 
     // The StreamHub links, when the program has them (nullptr otherwise).
     HubDirectory *hubs() const { return m_hubs; }
-    void setHubDirectory(HubDirectory *hubs) { m_hubs = hubs; }
+    void setHubDirectory(HubDirectory *hubs);
 
     EngineIdentity identity() const { return m_store.identity(); }
     QDateTime startDate() const { return m_startDate; }
@@ -57,6 +57,7 @@ public:
 
 Q_SIGNALS:
     void identityChanged();
+    void hubDirectoryChanged();
     void finished();
 
 private:

@@ -409,6 +409,20 @@ private Q_SLOTS:
         QVERIFY(note && !note->isHidden());
         QVERIFY(note->text().contains(QStringLiteral("no StreamHub link")));
         QVERIFY(!p->findChild<QPushButton *>(QStringLiteral("hubAdd"))->isEnabled());
+
+        // Hub links that come after the window are shown, and their changes too.
+        FakeHubs hubs;
+        hubs.list.append({1, QStringLiteral("http://late:9000/streamhub"), QStringLiteral("Connecting"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        m_engine->setHubDirectory(&hubs);
+        QVERIFY(!p->hubView()->isHidden());
+        QVERIFY(p->findChild<QPushButton *>(QStringLiteral("hubAdd"))->isEnabled());
+        QCOMPARE(p->hubView()->topLevelItemCount(), 1);
+        QCOMPARE(p->hubView()->topLevelItem(0)->text(0), QStringLiteral("http://late:9000/streamhub"));
+        hubs.list.append({2, QStringLiteral("http://later:9000/streamhub"), QStringLiteral("Connected"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        Q_EMIT hubs.hubsChanged();
+        QCOMPARE(p->hubView()->topLevelItemCount(), 2);
+        m_engine->setHubDirectory(nullptr);
+        QVERIFY(p->hubView()->isHidden());
     }
 
     // The grid reflows with the width and scrolls when it is taller than the window.
