@@ -8,6 +8,7 @@
 //   ./dev bench -R bench_streamhub     (or build/bin/bench_streamhub [workers] [seconds])
 #include "Engine.h"
 #include "ProcSampler.h"
+#include "HubMessages.h"
 #include "StreamHubClient.h"
 
 #include <QCoreApplication>
@@ -46,13 +47,6 @@ double cpuPercent(qint64 pid, int seconds, const std::function<void()> &everySec
     return 100.0 * (b.cpuSeconds - a.cpuSeconds) / (t.elapsed() / 1000.0);
 }
 
-QJsonObject op(const QString &id)
-{
-    return {{QStringLiteral("engineId"), QStringLiteral("00000000-0000-0000-0000-000000000000")},
-            {QStringLiteral("timestamp"), QStringLiteral("2024-10-25T12:34:56Z")},
-            {QStringLiteral("sequenceNumber"), 1},
-            {QStringLiteral("workerId"), id}};
-}
 } // namespace
 
 int main(int argc, char **argv)
@@ -113,7 +107,7 @@ int main(int argc, char **argv)
         worstAge = std::max(worstAge, f[QStringLiteral("maxAgeMs")].toDouble());
     });
     const QJsonObject rtt = QJsonDocument::fromJson(hub.http("POST", QStringLiteral("/streamhub-test/bench/%1/ResetWatchdogEventCount?n=%2").arg(engineId).arg(trips),
-                                                             QJsonDocument(op(someWorker)).toJson(QJsonDocument::Compact), 120000)).object();
+                                                             QJsonDocument(workerOperation(someWorker)).toJson(QJsonDocument::Compact), 120000)).object();
     engine->terminate();
     engine->waitForFinished(15000);
 
@@ -124,7 +118,7 @@ int main(int argc, char **argv)
     bare.waitForReadyRead(20000);
     const QString bareId = QString::fromLatin1(bare.readLine()).trimmed().section(QLatin1Char(' '), 1);
     const QJsonObject bareRtt = QJsonDocument::fromJson(hub.http("POST", QStringLiteral("/streamhub-test/bench/%1/ResetWatchdogEventCount?n=%2").arg(bareId).arg(trips),
-                                                                 QJsonDocument(op(someWorker)).toJson(QJsonDocument::Compact), 120000)).object();
+                                                                 QJsonDocument(workerOperation(someWorker)).toJson(QJsonDocument::Compact), 120000)).object();
     bare.kill();
     bare.waitForFinished();
 

@@ -10,6 +10,7 @@
 // PSS per worker is the growth of the engine's PSS plus the children's PSS,
 // divided by the number of workers (after a warm-up has loaded GStreamer once).
 
+#include "ChildProcesses.h"
 #include "CommandLine.h"
 #include "JpegSplitter.h"
 #include "Streamer.h"
@@ -44,25 +45,6 @@ constexpr double kOnTimeMs = 1.5 * kPeriodMs;
 QElapsedTimer g_clock;
 double nowMs() { return double(g_clock.nsecsElapsed()) / 1e6; }
 
-QList<int> childPids()
-{
-    QList<int> out;
-    const QByteArray self = QByteArray::number(::getpid());
-    for (const QString &name : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
-        bool ok = false;
-        const int pid = name.toInt(&ok);
-        if (!ok)
-            continue;
-        QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!f.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray stat = f.readAll();
-        const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-        if (rest.size() > 1 && rest.at(1) == self)
-            out << pid;
-    }
-    return out;
-}
 
 double cpuSeconds(int pid)
 {
@@ -189,7 +171,7 @@ struct Kind {
     {
         if (!plugin)
             return s.proc ? int(s.proc->processId()) : -1;
-        for (int pid : childPids())
+        for (int pid : childProcesses())
             if (!before.contains(pid))
                 return pid;
         return -1;
@@ -228,7 +210,7 @@ Row run(const Kind &kind, int n, double seconds, int kills)
 
     // Settle, then measure a window.
     waitFor([] { return false; }, 1000);
-    const QList<int> kids = childPids();
+    const QList<int> kids = childProcesses();
     double cpu0 = cpuSeconds(self);
     for (int k : kids)
         cpu0 += cpuSeconds(k);
@@ -273,7 +255,7 @@ Row run(const Kind &kind, int n, double seconds, int kills)
         std::vector<double> detect, again;
         Slot &s = *slots.front();
         for (int k = 0; k < kills; ++k) {
-            QList<int> others = childPids();
+            QList<int> others = childProcesses();
             const int pid = kind.plugin ? -1 : kind.pidOf(s, {});
             int victim = pid;
             if (kind.plugin) {
@@ -327,7 +309,7 @@ Row run(const Kind &kind, int n, double seconds, int kills)
     row.stopMed = median(stops);
     row.stopMax = maxOf(stops);
     slots.clear();
-    waitFor([] { return childPids().isEmpty(); }, 10000);
+    waitFor([] { return childProcesses().isEmpty(); }, 10000);
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     return row;
 }

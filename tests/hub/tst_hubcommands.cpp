@@ -2,6 +2,7 @@
 // FakeStreamer plugin), with good and bad arguments.
 #include "Engine.h"
 #include "HubCommands.h"
+#include "HubMessages.h"
 
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -19,19 +20,6 @@ class TestHubCommands : public QObject {
     QJsonObject call(const QString &method, const QJsonValue &argument)
     {
         return m_commands->handle(method, QJsonArray{argument});
-    }
-    static QJsonObject op(const QString &id) { return {{QStringLiteral("workerId"), id}}; }
-    static QJsonObject createMessage(const QString &id, const QString &command = QStringLiteral("fps=10"))
-    {
-        return {{QStringLiteral("workerId"), id},
-                {QStringLiteral("name"), QStringLiteral("Cam")},
-                {QStringLiteral("description"), QStringLiteral("from the hub")},
-                {QStringLiteral("command"), command},
-                {QStringLiteral("isEnabled"), true},
-                {QStringLiteral("imgWatchdogEnabled"), true},
-                {QStringLiteral("imgWatchdogGraceTime"), QStringLiteral("00:00:05")},
-                {QStringLiteral("imgWatchdogInterval"), QStringLiteral("00:00:02")},
-                {QStringLiteral("streamerType"), QStringLiteral("FakeStreamer")}};
     }
     static bool ok(const QJsonObject &r) { return r.value(QStringLiteral("success")).toBool(); }
     static QString message(const QJsonObject &r) { return r.value(QStringLiteral("message")).toString(); }
@@ -59,43 +47,43 @@ private Q_SLOTS:
 
     void createStartsAndRefusesADuplicate()
     {
-        const QJsonObject r = call(QStringLiteral("CreateWorker"), createMessage(QStringLiteral("cam-1")));
+        const QJsonObject r = call(QStringLiteral("CreateWorker"), workerCreateAndEdit(QStringLiteral("cam-1")));
         QVERIFY2(ok(r), qPrintable(message(r)));
         Worker *w = m_engine->workers().worker(QStringLiteral("cam-1"));
         QVERIFY(w);
         QCOMPARE(w->config().imageWatchdog.interval, Millis(2000));
         QTRY_COMPARE(w->state(), WorkerState::Running);
-        const QJsonObject dup = call(QStringLiteral("CreateWorker"), createMessage(QStringLiteral("cam-1")));
+        const QJsonObject dup = call(QStringLiteral("CreateWorker"), workerCreateAndEdit(QStringLiteral("cam-1")));
         QVERIFY(!ok(dup));
         QVERIFY(message(dup).contains(QStringLiteral("exists already")));
 
-        const QJsonObject fresh = call(QStringLiteral("CreateWorker"), createMessage(QString()));
+        const QJsonObject fresh = call(QStringLiteral("CreateWorker"), workerCreateAndEdit(QString()));
         QVERIFY(ok(fresh));
         const QString madeId = fresh.value(QStringLiteral("data"))[QStringLiteral("workerId")].toString();
         QVERIFY(!QUuid::fromString(madeId).isNull());
-        QVERIFY(ok(call(QStringLiteral("RemoveWorker"), op(madeId))));
+        QVERIFY(ok(call(QStringLiteral("RemoveWorker"), workerOperation(madeId))));
     }
 
     void startAndStopSaySoWhenThereIsNothingToDo()
     {
-        const QJsonObject again = call(QStringLiteral("StartWorker"), op(QStringLiteral("cam-1")));
+        const QJsonObject again = call(QStringLiteral("StartWorker"), workerOperation(QStringLiteral("cam-1")));
         QVERIFY(ok(again));
         QCOMPARE(message(again), QStringLiteral("already running"));
-        QVERIFY(ok(call(QStringLiteral("StopWorker"), op(QStringLiteral("cam-1")))));
+        QVERIFY(ok(call(QStringLiteral("StopWorker"), workerOperation(QStringLiteral("cam-1")))));
         QTRY_COMPARE(m_engine->workers().worker(QStringLiteral("cam-1"))->state(), WorkerState::Idle);
-        const QJsonObject idle = call(QStringLiteral("StopWorker"), op(QStringLiteral("cam-1")));
+        const QJsonObject idle = call(QStringLiteral("StopWorker"), workerOperation(QStringLiteral("cam-1")));
         QVERIFY(ok(idle));
         QCOMPARE(message(idle), QStringLiteral("already stopped"));
-        QVERIFY(ok(call(QStringLiteral("StartWorker"), op(QStringLiteral("cam-1")))));
+        QVERIFY(ok(call(QStringLiteral("StartWorker"), workerOperation(QStringLiteral("cam-1")))));
     }
 
     void editRecordsChangesAndTheLogsComeBack()
     {
-        QJsonObject edit = createMessage(QStringLiteral("cam-1"), QStringLiteral("fps=10 size=320x180"));
+        QJsonObject edit = workerCreateAndEdit(QStringLiteral("cam-1"), QStringLiteral("fps=10 size=320x180"));
         edit.insert(QStringLiteral("name"), QStringLiteral("Cam East"));
         const QJsonObject r = call(QStringLiteral("EditWorker"), edit);
         QVERIFY2(ok(r), qPrintable(message(r)));
-        const QJsonObject logs = call(QStringLiteral("GetWorkerChangeLogs"), op(QStringLiteral("cam-1")));
+        const QJsonObject logs = call(QStringLiteral("GetWorkerChangeLogs"), workerOperation(QStringLiteral("cam-1")));
         QVERIFY(ok(logs));
         const QJsonArray changes = logs.value(QStringLiteral("data"))[QStringLiteral("changes")].toArray();
         QCOMPARE(logs.value(QStringLiteral("data"))[QStringLiteral("workerId")].toString(), QStringLiteral("cam-1"));
@@ -106,10 +94,10 @@ private Q_SLOTS:
 
     void watchdogEventsComeBackWithTheirLogLines()
     {
-        QVERIFY(ok(call(QStringLiteral("CreateWorker"), createMessage(QStringLiteral("crashy"), QStringLiteral("fps=20 crash-after=0.2")))));
+        QVERIFY(ok(call(QStringLiteral("CreateWorker"), workerCreateAndEdit(QStringLiteral("crashy"), QStringLiteral("fps=20 crash-after=0.2")))));
         Worker *w = m_engine->workers().worker(QStringLiteral("crashy"));
         QTRY_VERIFY(w->watchdogEventCount() >= 1);
-        const QJsonObject r = call(QStringLiteral("GetWorkerEventsWithLogs"), op(QStringLiteral("crashy")));
+        const QJsonObject r = call(QStringLiteral("GetWorkerEventsWithLogs"), workerOperation(QStringLiteral("crashy")));
         QVERIFY(ok(r));
         const QJsonArray events = r.value(QStringLiteral("data"))[QStringLiteral("events")].toArray();
         QVERIFY(events.size() >= 1);
@@ -117,11 +105,11 @@ private Q_SLOTS:
         const QJsonArray lines = events[0][QStringLiteral("logs")].toArray();
         QVERIFY(!lines.isEmpty());
         QVERIFY(lines.last()[QStringLiteral("logLevel")].isDouble());
-        QVERIFY(ok(call(QStringLiteral("ResetWatchdogEventCount"), op(QStringLiteral("crashy")))));
+        QVERIFY(ok(call(QStringLiteral("ResetWatchdogEventCount"), workerOperation(QStringLiteral("crashy")))));
         QVERIFY(ok(call(QStringLiteral("EnableDisableWorker"), QJsonObject{{QStringLiteral("workerId"), QStringLiteral("crashy")}, {QStringLiteral("enable"), false}})));
         QTRY_COMPARE(w->state(), WorkerState::Idle);
         QCOMPARE(w->watchdogEventCount(), 0);
-        QVERIFY(ok(call(QStringLiteral("RemoveWorker"), op(QStringLiteral("crashy")))));
+        QVERIFY(ok(call(QStringLiteral("RemoveWorker"), workerOperation(QStringLiteral("crashy")))));
         QVERIFY(!m_engine->workers().worker(QStringLiteral("crashy")));
     }
 
@@ -143,20 +131,20 @@ private Q_SLOTS:
         QTest::addColumn<QString>("method");
         QTest::addColumn<QJsonArray>("arguments");
         QTest::addColumn<QString>("expected");
-        const QJsonObject noCommand = [] { QJsonObject o = createMessage(QStringLiteral("x")); o.remove(QStringLiteral("command")); return o; }();
-        const QJsonObject badSpan = [] { QJsonObject o = createMessage(QStringLiteral("x")); o.insert(QStringLiteral("imgWatchdogInterval"), QStringLiteral("often")); return o; }();
-        const QJsonObject badType = [] { QJsonObject o = createMessage(QStringLiteral("x")); o.insert(QStringLiteral("streamerType"), QStringLiteral("Betamax")); return o; }();
+        const QJsonObject noCommand = [] { QJsonObject o = workerCreateAndEdit(QStringLiteral("x")); o.remove(QStringLiteral("command")); return o; }();
+        const QJsonObject badSpan = [] { QJsonObject o = workerCreateAndEdit(QStringLiteral("x")); o.insert(QStringLiteral("imgWatchdogInterval"), QStringLiteral("often")); return o; }();
+        const QJsonObject badType = [] { QJsonObject o = workerCreateAndEdit(QStringLiteral("x")); o.insert(QStringLiteral("streamerType"), QStringLiteral("Betamax")); return o; }();
         QTest::newRow("unknown method") << "FormatDisk" << QJsonArray{QJsonObject{}} << "unknown method 'FormatDisk'";
         QTest::newRow("no argument") << "StartWorker" << QJsonArray{} << "takes one argument";
-        QTest::newRow("two arguments") << "StartWorker" << QJsonArray{op(QStringLiteral("a")), 1} << "takes one argument";
+        QTest::newRow("two arguments") << "StartWorker" << QJsonArray{workerOperation(QStringLiteral("a")), 1} << "takes one argument";
         QTest::newRow("not an object") << "StartWorker" << QJsonArray{42} << "takes an object";
         QTest::newRow("no worker id") << "StopWorker" << QJsonArray{QJsonObject{}} << "missing field 'workerId'";
-        QTest::newRow("unknown worker") << "StartWorker" << QJsonArray{op(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
-        QTest::newRow("unknown worker logs") << "GetWorkerChangeLogs" << QJsonArray{op(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
+        QTest::newRow("unknown worker") << "StartWorker" << QJsonArray{workerOperation(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
+        QTest::newRow("unknown worker logs") << "GetWorkerChangeLogs" << QJsonArray{workerOperation(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
         QTest::newRow("create without command") << "CreateWorker" << QJsonArray{noCommand} << "missing field 'command'";
         QTest::newRow("bad TimeSpan") << "CreateWorker" << QJsonArray{badSpan} << "imgWatchdogInterval";
         QTest::newRow("unknown streamer") << "CreateWorker" << QJsonArray{badType} << "unknown streamer type 'Betamax'";
-        QTest::newRow("enable not bool") << "EnableDisableWorker" << QJsonArray{op(QStringLiteral("cam-1"))} << "missing field 'enable'";
+        QTest::newRow("enable not bool") << "EnableDisableWorker" << QJsonArray{workerOperation(QStringLiteral("cam-1"))} << "missing field 'enable'";
         QTest::newRow("no engine name") << "EngineEditName" << QJsonArray{QJsonObject{}} << "missing field 'engineName'";
         QTest::newRow("hub url not string") << "RemoveHubConnection" << QJsonArray{QJsonObject{}} << "hub URL as a string";
     }

@@ -1,6 +1,7 @@
 // The real streamengine process against a real ASP.NET Core hub shaped like
 // StreamHub (C# DTOs with `required` members: a message that lacks a field of
 // the contract is refused by the hub's own deserializer and never recorded).
+#include "HubMessages.h"
 #include "StreamHubClient.h"
 
 #include <QTemporaryDir>
@@ -9,30 +10,6 @@
 #include <csignal>
 
 namespace {
-QJsonObject createArgument(const QString &id, const QString &command = QStringLiteral("fps=5"))
-{
-    return {{QStringLiteral("engineId"), QStringLiteral("00000000-0000-0000-0000-000000000000")},
-            {QStringLiteral("timestamp"), QStringLiteral("2024-10-25T12:34:56.1234567Z")},
-            {QStringLiteral("sequenceNumber"), 1},
-            {QStringLiteral("workerId"), id},
-            {QStringLiteral("name"), QStringLiteral("Hub cam")},
-            {QStringLiteral("description"), QStringLiteral("made by the hub")},
-            {QStringLiteral("command"), command},
-            {QStringLiteral("isEnabled"), true},
-            {QStringLiteral("imgWatchdogEnabled"), true},
-            {QStringLiteral("imgWatchdogGraceTime"), QStringLiteral("00:00:05")},
-            {QStringLiteral("imgWatchdogInterval"), QStringLiteral("00:00:02")},
-            {QStringLiteral("streamerType"), QStringLiteral("FakeStreamer")}};
-}
-
-QJsonObject op(const QString &id)
-{
-    return {{QStringLiteral("engineId"), QStringLiteral("00000000-0000-0000-0000-000000000000")},
-            {QStringLiteral("timestamp"), QStringLiteral("2024-10-25T12:34:56Z")},
-            {QStringLiteral("sequenceNumber"), 1},
-            {QStringLiteral("workerId"), id}};
-}
-
 bool resultOk(const QJsonObject &invoked) { return invoked[QStringLiteral("ok")].toBool() && invoked[QStringLiteral("result")][QStringLiteral("success")].toBool(); }
 QString resultMessage(const QJsonObject &invoked) { return invoked[QStringLiteral("result")][QStringLiteral("message")].toString(); }
 
@@ -136,7 +113,7 @@ private Q_SLOTS:
         const QString e = hub.engines().first();
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 10000);
 
-        QJsonObject r = hub.invoke(e, QStringLiteral("CreateWorker"), createArgument(QStringLiteral("hub-1")));
+        QJsonObject r = hub.invoke(e, QStringLiteral("CreateWorker"), workerCreateAndEdit(QStringLiteral("hub-1")));
         QVERIFY2(resultOk(r), qPrintable(QJsonDocument(r).toJson()));
         auto eventsFor = [&](const QString &id, int type) {
             int n = 0;
@@ -154,30 +131,30 @@ private Q_SLOTS:
             return false;
         }(), 10000);
 
-        QVERIFY(!resultOk(hub.invoke(e, QStringLiteral("CreateWorker"), createArgument(QStringLiteral("hub-1")))));
+        QVERIFY(!resultOk(hub.invoke(e, QStringLiteral("CreateWorker"), workerCreateAndEdit(QStringLiteral("hub-1")))));
 
-        QJsonObject edit = createArgument(QStringLiteral("hub-1"), QStringLiteral("fps=5 size=320x180"));
+        QJsonObject edit = workerCreateAndEdit(QStringLiteral("hub-1"), QStringLiteral("fps=5 size=320x180"));
         edit[QStringLiteral("name")] = QStringLiteral("Hub cam 2");
         QVERIFY(resultOk(hub.invoke(e, QStringLiteral("EditWorker"), edit)));
-        QJsonObject again = hub.invoke(e, QStringLiteral("StartWorker"), op(QStringLiteral("hub-1")));
+        QJsonObject again = hub.invoke(e, QStringLiteral("StartWorker"), workerOperation(QStringLiteral("hub-1")));
         QVERIFY(again[QStringLiteral("ok")].toBool());
-        QVERIFY(hub.invoke(e, QStringLiteral("StopWorker"), op(QStringLiteral("hub-1")))[QStringLiteral("ok")].toBool());
-        QTRY_VERIFY_WITH_TIMEOUT(resultMessage(hub.invoke(e, QStringLiteral("StopWorker"), op(QStringLiteral("hub-1")))) == QLatin1String("already stopped"), 10000);
-        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("StartWorker"), op(QStringLiteral("hub-1")))));
-        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("ResetWatchdogEventCount"), op(QStringLiteral("hub-1")))));
+        QVERIFY(hub.invoke(e, QStringLiteral("StopWorker"), workerOperation(QStringLiteral("hub-1")))[QStringLiteral("ok")].toBool());
+        QTRY_VERIFY_WITH_TIMEOUT(resultMessage(hub.invoke(e, QStringLiteral("StopWorker"), workerOperation(QStringLiteral("hub-1")))) == QLatin1String("already stopped"), 10000);
+        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("StartWorker"), workerOperation(QStringLiteral("hub-1")))));
+        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("ResetWatchdogEventCount"), workerOperation(QStringLiteral("hub-1")))));
 
-        const QJsonObject changes = hub.invoke(e, QStringLiteral("GetWorkerChangeLogs"), op(QStringLiteral("hub-1")));
+        const QJsonObject changes = hub.invoke(e, QStringLiteral("GetWorkerChangeLogs"), workerOperation(QStringLiteral("hub-1")));
         QVERIFY(resultOk(changes));
         QVERIFY(changes[QStringLiteral("result")][QStringLiteral("data")][QStringLiteral("changes")].toArray().size() >= 3);
-        const QJsonObject events = hub.invoke(e, QStringLiteral("GetWorkerEventsWithLogs"), op(QStringLiteral("hub-1")));
+        const QJsonObject events = hub.invoke(e, QStringLiteral("GetWorkerEventsWithLogs"), workerOperation(QStringLiteral("hub-1")));
         QVERIFY(resultOk(events));
         QVERIFY(events[QStringLiteral("result")][QStringLiteral("data")][QStringLiteral("events")].isArray());
 
-        QJsonObject disable = op(QStringLiteral("hub-1"));
+        QJsonObject disable = workerOperation(QStringLiteral("hub-1"));
         disable[QStringLiteral("enable")] = false;
         QVERIFY(resultOk(hub.invoke(e, QStringLiteral("EnableDisableWorker"), disable)));
 
-        QJsonObject rename = op(QString());
+        QJsonObject rename = workerOperation(QString());
         rename[QStringLiteral("engineName")] = QStringLiteral("Rack 9");
         rename[QStringLiteral("engineDescription")] = QStringLiteral("MCR B");
         QVERIFY(resultOk(hub.invoke(e, QStringLiteral("EngineEditName"), rename)));
@@ -188,11 +165,11 @@ private Q_SLOTS:
             return false;
         }(), 10000);
 
-        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("RemoveWorker"), op(QStringLiteral("hub-1")))));
+        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("RemoveWorker"), workerOperation(QStringLiteral("hub-1")))));
         QTRY_VERIFY_WITH_TIMEOUT(eventsFor(QStringLiteral("hub-1"), 2) == 1, 10000);
 
         // Bad input: a clear answer, never silence.
-        const QJsonObject unknownWorker = hub.invoke(e, QStringLiteral("StartWorker"), op(QStringLiteral("ghost")));
+        const QJsonObject unknownWorker = hub.invoke(e, QStringLiteral("StartWorker"), workerOperation(QStringLiteral("ghost")));
         QVERIFY(unknownWorker[QStringLiteral("ok")].toBool());
         QVERIFY(!resultOk(unknownWorker));
         QVERIFY(resultMessage(unknownWorker).contains(QStringLiteral("ghost")));
@@ -200,11 +177,11 @@ private Q_SLOTS:
         QVERIFY(malformed[QStringLiteral("ok")].toBool());
         QVERIFY(!resultOk(malformed));
         QVERIFY(resultMessage(malformed).contains(QStringLiteral("workerId")));
-        const QJsonObject unknownMethod = hub.invoke(e, QStringLiteral("FormatDisk"), op(QStringLiteral("x")));
+        const QJsonObject unknownMethod = hub.invoke(e, QStringLiteral("FormatDisk"), workerOperation(QStringLiteral("x")));
         QVERIFY(!unknownMethod[QStringLiteral("ok")].toBool()); // an error completion
         QVERIFY(!unknownMethod[QStringLiteral("error")].toString().isEmpty());
         for (const QString &method : {QStringLiteral("StartWorker"), QStringLiteral("GetWorkerChangeLogs")})
-            QVERIFY(hub.invoke(e, method, op(QStringLiteral("ghost")))[QStringLiteral("elapsedMs")].toDouble() < 5000);
+            QVERIFY(hub.invoke(e, method, workerOperation(QStringLiteral("ghost")))[QStringLiteral("elapsedMs")].toDouble() < 5000);
 
         // The hub takes itself off the engine's list.
         QVERIFY(resultOk(hub.invoke(e, QStringLiteral("RemoveHubConnection"), hubUrl())));

@@ -3,6 +3,7 @@
 // Shared by the streamer suites: load a plugin the way the engine does, record
 // everything a Streamer says, and count what a process holds.
 
+#include "ChildProcesses.h"
 #include "Streamer.h"
 
 #include <QByteArray>
@@ -157,29 +158,6 @@ inline QString openFds()
     for (const QFileInfo &fi : dir.entryInfoList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System))
         out << fi.fileName() + QStringLiteral("->") + fi.symLinkTarget();
     return out.join(QLatin1Char(' '));
-}
-
-// Processes whose parent is this process, zombies included.
-inline QList<int> childProcesses()
-{
-    QList<int> out;
-    const QString self = QString::number(::getpid());
-    const QDir proc(QStringLiteral("/proc"));
-    for (const QString &name : proc.entryList(QDir::Dirs)) {
-        bool ok = false;
-        const int pid = name.toInt(&ok);
-        if (!ok)
-            continue;
-        QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!f.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray stat = f.readAll();
-        const qsizetype close = stat.lastIndexOf(')');
-        const QList<QByteArray> rest = stat.mid(close + 2).split(' ');
-        if (rest.size() > 1 && rest.at(1) == self.toLatin1())
-            out << pid;
-    }
-    return out;
 }
 
 // Processes in the given process group (zombies included).
