@@ -175,11 +175,9 @@ private Q_SLOTS:
     QVERIFY(connectTo(&c));
     QSignalSpy closed(&c, &HubConnection::closed);
     const QByteArray chunk(16 * 1024, 'x');
-    for (int i = 0; i < 8 && closed.isEmpty(); ++i) {
+    for (int i = 0; i < 8; ++i)
       hub.sendBinary(chunk); // never a separator
-      QTest::qWait(10);
-    }
-    QVERIFY(closed.wait(5000) || !closed.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
     QVERIFY(closed.first().first().toString().contains("exceeds"));
   }
 
@@ -200,9 +198,7 @@ private Q_SLOTS:
     QCOMPARE(m[1].invocationId, "s2");
     QVERIFY(m[1].error && m[1].error->contains("Missing"));
     QCOMPARE(m[2].invocationId, "s3");
-    QVERIFY(m[2].error);
-    QTest::qWait(50);
-    QCOMPARE(hub.received.size(), 3);
+    QVERIFY(m[2].error); // answers leave in order: the id-less call in between wrote nothing
   }
 
   void closeMessages() {
