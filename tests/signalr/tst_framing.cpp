@@ -1,13 +1,9 @@
 // Framing and protocol edge cases against an in-process raw WebSocket server.
 #include "RawHub.h"
+#include "SelfSignedCertificate.h"
 #include "TestUtil.h"
 
-#include <QFile>
-#include <QProcess>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
-#include <QTemporaryDir>
 #include <memory>
 
 using signalr::HubConnection;
@@ -263,23 +259,14 @@ private Q_SLOTS:
   void wssVerifiesCertificates() {
     // A server with a self-signed certificate: refused by default, accepted once
     // the certificate is trusted through the options' SSL configuration.
-    QTemporaryDir dir;
-    QProcess openssl;
-    openssl.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.filePath("key.pem"),
-                              "-out", dir.filePath("cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
-                              "-addext", "subjectAltName=IP:127.0.0.1"});
-    if (!openssl.waitForFinished(60000) || openssl.exitCode() != 0)
+    SelfSignedCertificate tls;
+    if (!tls.create())
       QSKIP("openssl could not make a test certificate");
-    const QList<QSslCertificate> certs = QSslCertificate::fromPath(dir.filePath("cert.pem"));
-    QFile keyFile(dir.filePath("key.pem"));
-    QVERIFY(!certs.isEmpty() && keyFile.open(QIODevice::ReadOnly));
-    const QSslKey key(&keyFile, QSsl::Rsa);
-    QVERIFY(!key.isNull());
 
     QWebSocketServer server("tls", QWebSocketServer::SecureMode);
     QSslConfiguration serverSsl = QSslConfiguration::defaultConfiguration();
-    serverSsl.setLocalCertificate(certs.first());
-    serverSsl.setPrivateKey(key);
+    serverSsl.setLocalCertificate(tls.certificate);
+    serverSsl.setPrivateKey(tls.privateKey);
     serverSsl.setPeerVerifyMode(QSslSocket::VerifyNone);
     server.setSslConfiguration(serverSsl);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
@@ -299,9 +286,8 @@ private Q_SLOTS:
     strict.start();
     QVERIFY(failed.wait(10000));
 
-    QSslConfiguration trusting = QSslConfiguration::defaultConfiguration();
-    trusting.addCaCertificate(certs.first());
-    HubConnection trusted(signalr::HubConnectionBuilder().withUrl(url).skipNegotiation().withSslConfiguration(trusting).options());
+    HubConnection trusted(
+        signalr::HubConnectionBuilder().withUrl(url).skipNegotiation().withSslConfiguration(tls.trustingConfiguration()).options());
     QVERIFY(connectTo(&trusted));
   }
 

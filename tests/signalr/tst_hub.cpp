@@ -1,4 +1,5 @@
 // The client against the real ASP.NET Core hub (tests/testhub, /testhub).
+#include "SelfSignedCertificate.h"
 #include "TestHubProcess.h"
 #include "TestUtil.h"
 
@@ -286,6 +287,35 @@ private Q_SLOTS:
     e = startError(c.get());
     QVERIFY2(!e.isEmpty(), qPrintable(e));
     QCOMPARE(c->state(), HubConnection::State::Disconnected);
+  }
+
+  void wssAgainstKestrel() {
+    // The real server over TLS (https negotiate, then wss): a self-signed
+    // certificate is refused by default and accepted once trusted.
+    SelfSignedCertificate tls;
+    if (!tls.create())
+      QSKIP("openssl could not make a test certificate");
+    TestHubProcess secure;
+    secure.setTlsCertificate(tls.certificatePath, tls.privateKeyPath);
+    QVERIFY2(secure.start(), qPrintable(secure.errorString()));
+    const QUrl url = secure.url("/testhub");
+    QCOMPARE(url.scheme(), "https");
+    QUrl wss = url;
+    wss.setScheme("wss");
+
+    for (const HubConnectionBuilder &b : {HubConnectionBuilder().withUrl(url), HubConnectionBuilder().withUrl(wss).skipNegotiation()}) {
+      auto strict = make(b);
+      const QString e = startError(strict.get());
+      QVERIFY2(e.contains("certificate", Qt::CaseInsensitive), qPrintable(e));
+      QCOMPARE(strict->state(), HubConnection::State::Disconnected);
+    }
+    for (HubConnectionBuilder b : {HubConnectionBuilder().withUrl(url), HubConnectionBuilder().withUrl(wss).skipNegotiation()}) {
+      auto trusted = make(b.withSslConfiguration(tls.trustingConfiguration()));
+      QVERIFY(startAndWait(trusted.get()));
+      const QJsonObject who = await(trusted->invoke("WhoAmI")).result.toObject();
+      QVERIFY2(who["isHttps"].toBool(), qPrintable(toJson(who)));
+      QCOMPARE(await(trusted->invoke("Add", {20, 22})).result.toInt(), 42);
+    }
   }
 
   void serverCloseWithErrorIsFinal() {

@@ -56,6 +56,7 @@ public class TestHub(TestHubState state) : Hub
             authorization = (string?)http.Request.Headers.Authorization,
             testHeader = (string?)http.Request.Headers["X-Test"],
             query = http.Request.QueryString.Value,
+            isHttps = http.Request.IsHttps,
             negotiateAuthorization = state.LastNegotiateAuthorization,
             negotiateQuery = state.LastNegotiateQuery,
         };

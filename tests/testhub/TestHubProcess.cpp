@@ -62,13 +62,16 @@ bool TestHubProcess::start(int port, int timeoutMs) {
   env.remove(QStringLiteral("LD_PRELOAD"));
   m_process.setProcessEnvironment(env);
   m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-  m_process.start(QStringLiteral("dotnet"),
-                  {dllPath(), QStringLiteral("--urls"), QStringLiteral("http://127.0.0.1:%1").arg(port)});
+  QStringList args{dllPath(), QStringLiteral("--urls"), QStringLiteral("%1://127.0.0.1:%2").arg(scheme()).arg(port)};
+  if (!m_certificatePem.isEmpty())
+    args << QStringLiteral("--Kestrel:Certificates:Default:Path=%1").arg(m_certificatePem)
+         << QStringLiteral("--Kestrel:Certificates:Default:KeyPath=%1").arg(m_privateKeyPem);
+  m_process.start(QStringLiteral("dotnet"), args);
   if (!m_process.waitForStarted(10000)) {
     m_error = QStringLiteral("could not start dotnet: %1").arg(m_process.errorString());
     return false;
   }
-  static const QRegularExpression listening(QStringLiteral("LISTENING http://127\\.0\\.0\\.1:(\\d+)"));
+  static const QRegularExpression listening(QStringLiteral("LISTENING https?://127\\.0\\.0\\.1:(\\d+)"));
   QDeadlineTimer deadline(timeoutMs);
   while (!deadline.hasExpired()) {
     const QRegularExpressionMatch m = listening.match(QString::fromUtf8(m_output));
@@ -107,7 +110,14 @@ void TestHubProcess::kill() {
 
 bool TestHubProcess::isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
-QUrl TestHubProcess::baseUrl() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port)); }
+void TestHubProcess::setTlsCertificate(const QString &certificatePem, const QString &privateKeyPem) {
+  m_certificatePem = certificatePem;
+  m_privateKeyPem = privateKeyPem;
+}
+
+QString TestHubProcess::scheme() const { return m_certificatePem.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"); }
+
+QUrl TestHubProcess::baseUrl() const { return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(scheme()).arg(m_port)); }
 
 QUrl TestHubProcess::url(const QString &path) const {
   QUrl u = baseUrl();

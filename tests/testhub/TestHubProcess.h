@@ -7,6 +7,9 @@
 //   TestHubProcess hub;
 //   if (!hub.start()) QFAIL(qPrintable(hub.errorString()));
 //   QUrl url = hub.url("/testhub");            // http://127.0.0.1:41234/testhub
+//
+// With setTlsCertificate() before start(), Kestrel serves https:// (and wss://)
+// with that PEM certificate and key instead.
 #include <QByteArray>
 #include <QObject>
 #include <QProcess>
@@ -21,6 +24,9 @@ public:
   // True when the built TestHub.dll and dotnet are there (else tests should QSKIP).
   static bool isAvailable(QString *why = nullptr);
   static QString dllPath();
+
+  // Serve HTTPS with these PEM files from the next start() on.
+  void setTlsCertificate(const QString &certificatePem, const QString &privateKeyPem);
 
   // port 0: a free port chosen by the server. Blocks until the hub listens or
   // timeoutMs passes (then kills it and returns false).
@@ -38,8 +44,12 @@ public:
   QByteArray output() const { return m_output; }
 
 private:
+  QString scheme() const;
+
   QProcess m_process;
   int m_port = 0;
   QString m_error;
   QByteArray m_output;
+  QString m_certificatePem;
+  QString m_privateKeyPem;
 };
