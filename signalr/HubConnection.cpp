@@ -422,6 +422,7 @@ void HubConnection::handleMessage(HubMessage &&m) {
     Pending p = *it;
     m_invocations.erase(it);
     delete p.timer;
+    endUploadsOf(p);
     if (p.reply) {
       if (m.error)
         p.reply->fail(*m.error);
@@ -496,11 +497,20 @@ void HubConnection::onInvocation(const QString &method, ResultHandler handler) {
 void HubConnection::off(const QString &method) { m_handlers.remove(method); }
 
 InvocationReply *HubConnection::invoke(const QString &method, const QJsonArray &args, int timeoutMs) {
+  return invoke(method, args, {}, timeoutMs);
+}
+
+InvocationReply *HubConnection::invoke(const QString &method, const QJsonArray &args,
+                                       const QList<UploadStream *> &uploads, int timeoutMs) {
   const QString id = nextInvocationId();
   auto *reply = new InvocationReply(id, this);
-  if (m_state != State::Connected) {
-    const QString error = QStringLiteral("Cannot invoke '%1': the connection is not connected (%2).")
-                              .arg(method, QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(m_state))));
+  QString error;
+  if (!checkUploads(uploads, &error) || m_state != State::Connected) {
+    if (error.isEmpty()) {
+      error = QStringLiteral("Cannot invoke '%1': the connection is not connected (%2).")
+                  .arg(method, QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(m_state))));
+      closeUploads(uploads, error);
+    }
     QMetaObject::invokeMethod(reply, [reply, error] { reply->fail(error); }, Qt::QueuedConnection);
     return reply;
   }
@@ -517,13 +527,19 @@ InvocationReply *HubConnection::invoke(const QString &method, const QJsonArray &
       m_invocations.erase(it);
       if (m_state == State::Connected)
         sendMessage(HubMessage::cancelInvocation(id));
+      endUploadsOf(pending);
       if (pending.reply)
         pending.reply->fail(QStringLiteral("Invocation of '%1' timed out after %2 ms.").arg(method).arg(timeoutMs));
     });
     p.timer->start(timeoutMs);
   }
+  HubMessage m = HubMessage::invocation(id, method, args);
+  m.streamIds = bindUploads(uploads);
+  p.uploads = m.streamIds;
   m_invocations.insert(id, p);
-  sendMessage(HubMessage::invocation(id, method, args));
+  sendMessage(m);
+  for (UploadStream *u : uploads)
+    u->bind();
   return reply;
 }
 
@@ -534,24 +550,110 @@ bool HubConnection::send(const QString &method, const QJsonArray &args) {
   return true;
 }
 
-StreamReply *HubConnection::stream(const QString &method, const QJsonArray &args) {
+bool HubConnection::send(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads) {
+  QString error;
+  if (!checkUploads(uploads, &error)) {
+    qCWarning(lcSignalR) << "not sent:" << method << error;
+    return false;
+  }
+  if (m_state != State::Connected) {
+    closeUploads(uploads, QStringLiteral("Cannot send '%1': the connection is not connected.").arg(method));
+    return false;
+  }
+  HubMessage m = HubMessage::invocation(QString(), method, args);
+  m.streamIds = bindUploads(uploads);
+  sendMessage(m);
+  for (UploadStream *u : uploads)
+    u->bind();
+  return true;
+}
+
+StreamReply *HubConnection::stream(const QString &method, const QJsonArray &args) { return stream(method, args, {}); }
+
+StreamReply *HubConnection::stream(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads) {
   const QString id = nextInvocationId();
   auto *reply = new StreamReply(this, id, this);
-  if (m_state != State::Connected) {
-    const QString error = QStringLiteral("Cannot stream '%1': the connection is not connected.").arg(method);
+  QString error;
+  if (!checkUploads(uploads, &error) || m_state != State::Connected) {
+    if (error.isEmpty()) {
+      error = QStringLiteral("Cannot stream '%1': the connection is not connected.").arg(method);
+      closeUploads(uploads, error);
+    }
     QMetaObject::invokeMethod(reply, [reply, error] { reply->fail(error); }, Qt::QueuedConnection);
     return reply;
   }
   Pending p;
   p.stream = reply;
+  HubMessage m = HubMessage::streamInvocation(id, method, args);
+  m.streamIds = bindUploads(uploads);
+  p.uploads = m.streamIds;
   m_invocations.insert(id, p);
-  sendMessage(HubMessage::streamInvocation(id, method, args));
+  sendMessage(m);
+  for (UploadStream *u : uploads)
+    u->bind();
   return reply;
 }
 
+UploadStream *HubConnection::createUploadStream() { return new UploadStream(this, nextInvocationId()); }
+
+bool HubConnection::checkUploads(const QList<UploadStream *> &uploads, QString *error) const {
+  for (qsizetype i = 0; i < uploads.size(); ++i) {
+    const UploadStream *u = uploads[i];
+    if (!u)
+      *error = QStringLiteral("Upload stream %1 is null.").arg(i + 1);
+    else if (u->m_connection != this)
+      *error = QStringLiteral("Upload stream %1 belongs to another connection.").arg(u->streamId());
+    else if (u->m_state != UploadStream::State::Unbound || uploads.indexOf(u) != i)
+      *error = QStringLiteral("Upload stream %1 already serves a call.").arg(u->streamId());
+    else
+      continue;
+    return false;
+  }
+  return true;
+}
+
+void HubConnection::closeUploads(const QList<UploadStream *> &uploads, const QString &error) {
+  for (UploadStream *u : uploads)
+    u->abandon(error);
+}
+
+QStringList HubConnection::bindUploads(const QList<UploadStream *> &uploads) {
+  QStringList ids;
+  ids.reserve(uploads.size());
+  for (UploadStream *u : uploads) {
+    ids.append(u->streamId());
+    m_uploads.insert(u->streamId(), u);
+  }
+  return ids;
+}
+
+// The server is done with the call: its streams are of no more use.
+void HubConnection::endUploadsOf(const Pending &call) {
+  for (const QString &streamId : call.uploads)
+    if (const QPointer<UploadStream> u = m_uploads.take(streamId))
+      u->abandon(QStringLiteral("The call ended before its stream was completed."));
+}
+
+void HubConnection::writeUpload(const QString &streamId, const QJsonValue &item) {
+  if (m_state == State::Connected)
+    sendMessage(HubMessage::streamItem(streamId, item));
+}
+
+void HubConnection::endUpload(const QString &streamId, const std::optional<QString> &error) {
+  m_uploads.remove(streamId);
+  if (m_state == State::Connected)
+    sendMessage(error ? HubMessage::completionError(streamId, *error) : HubMessage::completionVoid(streamId));
+}
+
 void HubConnection::cancelStream(const QString &invocationId) {
-  if (m_invocations.remove(invocationId) && m_state == State::Connected)
+  const auto it = m_invocations.find(invocationId);
+  if (it == m_invocations.end())
+    return;
+  const Pending p = *it;
+  m_invocations.erase(it);
+  if (m_state == State::Connected)
     sendMessage(HubMessage::cancelInvocation(invocationId));
+  endUploadsOf(p);
 }
 
 void HubConnection::sendMessage(const HubMessage &m) {
@@ -781,6 +883,9 @@ void HubConnection::scheduleReconnect(const QString &error) {
 }
 
 void HubConnection::failAllPending(const QString &error) {
+  for (const QPointer<UploadStream> &u : std::exchange(m_uploads, {}))
+    if (u)
+      u->abandon(error);
   const auto pending = std::exchange(m_invocations, {});
   for (const Pending &p : pending) {
     delete p.timer;

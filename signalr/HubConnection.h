@@ -14,6 +14,7 @@
 #include "HubProtocol.h"
 #include "Replies.h"
 #include "RetryPolicy.h"
+#include "UploadStream.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -83,6 +84,16 @@ public:
   // Server-to-client stream. Never null.
   StreamReply *stream(const QString &method, const QJsonArray &args = {});
 
+  // Client-to-server streams: the same calls with upload streams, which follow
+  // args as the hub method's stream parameters. A stream serves one call; an
+  // invalid one (null, another connection's, already used) fails the call and
+  // is left as it was; when not connected, the call fails and closes them.
+  UploadStream *createUploadStream();
+  InvocationReply *invoke(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads,
+                          int timeoutMs = 0);
+  bool send(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads);
+  StreamReply *stream(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads);
+
   // Handlers for server invocations; one per method, the last on() wins.
   // Accepted shapes: void(const QJsonArray&), void(const QJsonArray&, ClientResult),
   // and QJsonValue(const QJsonArray&) (answered at once with the returned value).
@@ -122,12 +133,14 @@ Q_SIGNALS:
 private:
   friend class ClientResult;
   friend class StreamReply;
+  friend class UploadStream;
 
   enum class Phase { Idle, Negotiating, Opening, Handshaking, Open, Reattaching };
   struct Pending {
     QPointer<InvocationReply> reply;
     QPointer<StreamReply> stream;
     QTimer *timer = nullptr;
+    QStringList uploads; // stream ids sent with the call
   };
   struct Buffered {
     qint64 sequenceId;
@@ -159,6 +172,12 @@ private:
   void sendFrame(const QByteArray &records);
   void answer(const QString &invocationId, quint64 generation, const HubMessage &completion);
   void cancelStream(const QString &invocationId);
+  bool checkUploads(const QList<UploadStream *> &uploads, QString *error) const;
+  void closeUploads(const QList<UploadStream *> &uploads, const QString &error);
+  QStringList bindUploads(const QList<UploadStream *> &uploads);
+  void endUploadsOf(const Pending &call);
+  void writeUpload(const QString &streamId, const QJsonValue &item);
+  void endUpload(const QString &streamId, const std::optional<QString> &error);
   void finishPending(const QString &id);
   void startStatefulReattach();
   void onAck(qint64 sequenceId);
@@ -183,6 +202,7 @@ private:
   quint64 m_invocationCounter = 0;
   QHash<QString, Pending> m_invocations;
   QHash<QString, ResultHandler> m_handlers;
+  QHash<QString, QPointer<UploadStream>> m_uploads; // bound and open
   qint64 m_bufferedBytes = 0;
   QByteArray m_outBuffer;
   bool m_flushScheduled = false;

@@ -24,6 +24,14 @@ HubMessage HubMessage::streamInvocation(const QString &id, const QString &target
   return m;
 }
 
+HubMessage HubMessage::streamItem(const QString &id, const QJsonValue &item) {
+  HubMessage m;
+  m.type = MessageType::StreamItem;
+  m.invocationId = id;
+  m.item = item;
+  return m;
+}
+
 HubMessage HubMessage::completionResult(const QString &id, const QJsonValue &result) {
   HubMessage m;
   m.type = MessageType::Completion;
@@ -353,7 +361,7 @@ void appendValue(QByteArray &out, const QJsonValue &v) {
 
 // The messages a client sends all the time, written straight into bytes.
 bool writeFast(const HubMessage &m, QByteArray &out) {
-  if (!m.headers.isEmpty() || !m.streamIds.isEmpty())
+  if (!m.headers.isEmpty())
     return false;
   out.reserve(96);
   out += "{\"type\":";
@@ -369,6 +377,21 @@ bool writeFast(const HubMessage &m, QByteArray &out) {
     appendString(out, m.target);
     out += ",\"arguments\":";
     appendArray(out, m.arguments);
+    if (!m.streamIds.isEmpty()) {
+      out += ",\"streamIds\":[";
+      for (qsizetype i = 0; i < m.streamIds.size(); ++i) {
+        if (i)
+          out += ',';
+        appendString(out, m.streamIds[i]);
+      }
+      out += ']';
+    }
+    break;
+  case MessageType::StreamItem:
+    out += ",\"invocationId\":";
+    appendString(out, m.invocationId);
+    out += ",\"item\":";
+    appendValue(out, m.item);
     break;
   case MessageType::Completion:
     out += ",\"invocationId\":";

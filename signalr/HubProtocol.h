@@ -47,6 +47,7 @@ struct HubMessage {
 
   static HubMessage invocation(const QString &id, const QString &target, const QJsonArray &args);
   static HubMessage streamInvocation(const QString &id, const QString &target, const QJsonArray &args);
+  static HubMessage streamItem(const QString &id, const QJsonValue &item);
   static HubMessage completionResult(const QString &id, const QJsonValue &result);
   static HubMessage completionVoid(const QString &id);
   static HubMessage completionError(const QString &id, const QString &error);

@@ -10,6 +10,7 @@ using signalr::ClientResult;
 using signalr::HubConnection;
 using signalr::HubConnectionBuilder;
 using signalr::RetryPolicy;
+using signalr::UploadStream;
 
 class TestHubSuite : public QObject {
   Q_OBJECT
@@ -237,6 +238,138 @@ private Q_SLOTS:
     // The late answer of TooLate arrives after the server gave up: harmless.
     QTRY_VERIFY_WITH_TIMEOUT(lateAnswerSent, 5000);
     QVERIFY(await(c->invoke("Add", {1, 1})).ok);
+  }
+
+  void uploadStreams() {
+    auto c = make(builder());
+    QVERIFY(startAndWait(c.get()));
+
+    // Items written before the call wait for it; the end reaches the hub method.
+    auto *numbers = c->createUploadStream();
+    QSignalSpy numbersClosed(numbers, &UploadStream::closed);
+    QVERIFY(numbers->write(1));
+    QVERIFY(numbers->write(2));
+    auto *sum = c->invoke("UploadSum", {}, {numbers});
+    for (int i = 3; i <= 1000; ++i)
+      QVERIFY(numbers->write(i));
+    numbers->complete();
+    QVERIFY(!numbers->write(1001));
+    Outcome o = await(sum);
+    QVERIFY2(o.ok, qPrintable(o.error));
+    QCOMPARE(o.result.toInteger(), 500500);
+    QTRY_COMPARE(numbersClosed.size(), 1);
+    QCOMPARE(numbersClosed.first().first().toString(), QString());
+    delete numbers;
+
+    // Two streams after an ordinary argument.
+    auto *first = c->createUploadStream();
+    auto *second = c->createUploadStream();
+    auto *joined = c->invoke("UploadJoin", {"-"}, {first, second});
+    first->write("a");
+    second->write("c");
+    first->write("b");
+    first->complete();
+    second->complete();
+    QCOMPARE(await(joined).result.toString(), "a-b-c");
+
+    // The client fails its stream: the hub method's reader throws the error.
+    auto *failing = c->createUploadStream();
+    auto *failed = c->invoke("UploadSum", {}, {failing});
+    failing->write(1);
+    failing->fail("camera unplugged");
+    o = await(failed);
+    QVERIFY(o.done && !o.ok);
+    QVERIFY2(o.error.contains("camera unplugged"), qPrintable(o.error));
+
+    // The call ends first: the stream closes and refuses more items.
+    auto *rest = c->createUploadStream();
+    QSignalSpy restClosed(rest, &UploadStream::closed);
+    auto *firstItem = c->invoke("UploadFirst", {}, {rest});
+    QVERIFY(rest->write(QJsonObject{{"x", 1}}));
+    QCOMPARE(await(firstItem).result.toObject()["x"].toInt(), 1);
+    QVERIFY(!rest->isOpen());
+    QVERIFY(!rest->write(2));
+    QTRY_COMPARE(restClosed.size(), 1);
+    QVERIFY2(restClosed.first().first().toString().contains("ended"), qPrintable(restClosed.first().first().toString()));
+
+    // Fire and forget with a stream.
+    QList<QJsonValue> echoed;
+    bool echoDone = false;
+    c->on("Echoed", [&](const QJsonArray &a) { echoed.append(a[0]); });
+    c->on("EchoedDone", [&](const QJsonArray &) { echoDone = true; });
+    auto *items = c->createUploadStream();
+    QVERIFY(c->send("UploadToCaller", {"Echoed"}, {items}));
+    items->write("x");
+    items->write(QJsonObject{{"y", 2}});
+    items->complete();
+    QTRY_VERIFY(echoDone);
+    QCOMPARE(echoed, (QList<QJsonValue>{"x", QJsonObject{{"y", 2}}}));
+
+    // Both ways at once.
+    auto *in = c->createUploadStream();
+    auto *out = c->stream("UploadDoubled", {}, {in});
+    QSignalSpy outItems(out, &signalr::StreamReply::item);
+    QSignalSpy outCompleted(out, &signalr::StreamReply::completed);
+    for (int i = 1; i <= 5; ++i)
+      in->write(i);
+    in->complete();
+    QVERIFY(outCompleted.wait(10000));
+    QCOMPARE(outItems.size(), 5);
+    QCOMPARE(outItems[4].first().toJsonValue().toInt(), 10);
+
+    // Misuse gets a clear error and leaves the connection as it was.
+    auto *used = c->createUploadStream();
+    auto *usedSum = c->invoke("UploadSum", {}, {used});
+    o = await(c->invoke("UploadSum", {}, {used}));
+    QVERIFY2(!o.ok && o.error.contains("already serves a call"), qPrintable(o.error));
+    used->write(7);
+    used->complete();
+    QCOMPARE(await(usedSum).result.toInteger(), 7);
+    auto other = make(builder());
+    auto *foreign = other->createUploadStream();
+    o = await(c->invoke("UploadSum", {}, {foreign}));
+    QVERIFY2(!o.ok && o.error.contains("another connection"), qPrintable(o.error));
+    QVERIFY(foreign->isOpen());
+    QVERIFY(!c->send("UploadToCaller", {"Echoed"}, {nullptr}));
+    o = await(other->invoke("UploadSum", {}, {foreign})); // other never started
+    QVERIFY2(!o.ok && o.error.contains("not connected"), qPrintable(o.error));
+    QVERIFY(!foreign->isOpen());
+    o = await(c->invoke("NoSuchMethod", {}, {c->createUploadStream()}));
+    QVERIFY(!o.ok);
+    QVERIFY(await(c->invoke("Add", {1, 1})).ok);
+  }
+
+  void uploadStreamsAndDrops() {
+    // A lost connection closes open streams at once.
+    {
+      auto c = make(builder().withAutomaticReconnect(RetryPolicy::delays({0})));
+      QVERIFY(startAndWait(c.get()));
+      auto *up = c->createUploadStream();
+      QSignalSpy closed(up, &UploadStream::closed);
+      auto *sum = c->invoke("UploadSum", {}, {up});
+      QSignalSpy sumFailed(sum, &signalr::InvocationReply::errorOccurred);
+      up->write(1);
+      c->abortTransport();
+      QTRY_COMPARE(closed.size(), 1);
+      QVERIFY2(closed.first().first().toString().contains("lost"), qPrintable(closed.first().first().toString()));
+      QVERIFY(!up->write(2));
+      QTRY_COMPARE(sumFailed.size(), 1);
+    }
+    // Under stateful reconnect a brief drop in the middle loses no item.
+    auto c = make(builder().withStatefulReconnect().withAutomaticReconnect(RetryPolicy::delays({0})));
+    QVERIFY(startAndWait(c.get()));
+    QVERIFY(c->isStatefulReconnectActive());
+    auto *up = c->createUploadStream();
+    auto *sum = c->invoke("UploadSum", {}, {up});
+    for (int i = 1; i <= 500; ++i)
+      up->write(i);
+    c->abortTransport();
+    for (int i = 501; i <= 1000; ++i)
+      QVERIFY(up->write(i));
+    up->complete();
+    Outcome o = await(sum, 15000);
+    QVERIFY2(o.ok, qPrintable(o.error));
+    QCOMPARE(o.result.toInteger(), 500500);
   }
 
   void accessTokenAndHeaders() {

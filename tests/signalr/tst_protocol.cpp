@@ -52,6 +52,18 @@ private Q_SLOTS:
     QVERIFY(!HubProtocol::write(HubMessage::invocation(QString(), "Fire", {})).contains("invocationId"));
     m = roundTrip(HubMessage::streamInvocation("8", "S", {3}));
     QCOMPARE(m.type, MessageType::StreamInvocation);
+    HubMessage withStreams = HubMessage::invocation("10", "Upload", {"x"});
+    withStreams.streamIds = {"11", "12"};
+    QCOMPARE(HubProtocol::write(withStreams),
+             QByteArray("{\"type\":1,\"invocationId\":\"10\",\"target\":\"Upload\",\"arguments\":[\"x\"],\"streamIds\":[\"11\",\"12\"]}\x1e"));
+    m = roundTrip(withStreams);
+    QCOMPARE(m.streamIds, (QStringList{"11", "12"}));
+    QCOMPARE(m.arguments, (QJsonArray{"x"}));
+    m = roundTrip(HubMessage::streamItem("11", QJsonObject{{"frame", 3}}));
+    QCOMPARE(m.type, MessageType::StreamItem);
+    QCOMPARE(m.invocationId, "11");
+    QCOMPARE(m.item.toObject()["frame"].toInt(), 3);
+    QCOMPARE(HubProtocol::write(HubMessage::streamItem("11", 2.5)), QByteArray("{\"type\":2,\"invocationId\":\"11\",\"item\":2.5}\x1e"));
     m = roundTrip(HubMessage::completionResult("9", QJsonObject{{"a", 1}}));
     QVERIFY(m.hasResult && !m.error);
     QCOMPARE(m.result.toObject()["a"].toInt(), 1);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 
 namespace TestHub;
@@ -82,6 +83,43 @@ public class TestHub(TestHubState state) : Hub
             yield return i;
         }
         throw new HubException("stream failed");
+    }
+
+    // Client-to-server (upload) streams.
+    public async Task<long> UploadSum(ChannelReader<long> numbers)
+    {
+        long sum = 0;
+        await foreach (var n in numbers.ReadAllAsync())
+            sum += n;
+        return sum;
+    }
+
+    public async Task<string> UploadJoin(string separator, IAsyncEnumerable<string> first, ChannelReader<string> second)
+    {
+        var parts = new List<string>();
+        await foreach (var s in first)
+            parts.Add(s);
+        await foreach (var s in second.ReadAllAsync())
+            parts.Add(s);
+        return string.Join(separator, parts);
+    }
+
+    // Returns after the first item, while the client may still be writing.
+    public async Task<JsonElement> UploadFirst(ChannelReader<JsonElement> items) => await items.ReadAsync();
+
+    // Each item back to the caller as method(item), then methodDone().
+    public async Task UploadToCaller(string method, IAsyncEnumerable<JsonElement> items)
+    {
+        await foreach (var item in items)
+            await Clients.Caller.SendAsync(method, item);
+        await Clients.Caller.SendAsync(method + "Done");
+    }
+
+    // Both ways at once: every number doubled, as it arrives.
+    public async IAsyncEnumerable<long> UploadDoubled(IAsyncEnumerable<long> numbers)
+    {
+        await foreach (var n in numbers)
+            yield return n * 2;
     }
 
     // Fire-and-forget sink: counts and remembers what arrived, in order.
