@@ -216,10 +216,10 @@ int main(int argc, char **argv) {
   // warm it until two passes agree, and then let every client run in every round,
   // in a rotating order, so that no client is favoured by going last.
   double previous = 0;
-  for (int pass = 1; pass <= 10; ++pass) {
+  for (int pass = 1; pass <= 12; ++pass) {
     const double now = runOurs(url, rounds / 10, sends, clientResults / 10).sendsPerSecond;
     std::fprintf(stderr, "warm-up pass %d: %.0f msg/s\n", pass, now);
-    if (pass >= 3 && std::abs(now - previous) < 0.2 * previous)
+    if (pass >= 5 && std::abs(now - previous) < 0.1 * previous)
       break;
     previous = now;
   }
