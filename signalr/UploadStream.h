@@ -16,8 +16,9 @@ class HubConnection;
 // write() items and end it with complete() or fail(). Items written before the
 // call is sent wait and follow it.
 //
-// It belongs to its connection (its QObject parent): delete it when done, or let
-// the connection do it. Deleting an open stream completes it.
+// It belongs to its connection (its QObject parent) and is used on that
+// connection's thread: delete it when done, or let the connection do it.
+// Deleting an open stream completes it.
 class UploadStream : public QObject {
   Q_OBJECT
 public:
