@@ -5,6 +5,7 @@
 #include "WorkerManager.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 
 namespace se::contract {
 
@@ -40,9 +41,25 @@ QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type)
     return o;
 }
 
+qsizetype encodedSize(const QJsonValue &value)
+{
+    if (value.isObject())
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact).size();
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact).size();
+    return QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).size() - 2;
+}
+
+QString clipped(const QString &text, qsizetype maxChars)
+{
+    if (maxChars <= 0 || text.size() <= maxChars)
+        return text;
+    return text.left(maxChars) + QStringLiteral("… (%1 more characters)").arg(text.size() - maxChars);
+}
+
 static QJsonObject baseLog(const LogEntry &entry)
 {
-    return {{QStringLiteral("message"), entry.message},
+    return {{QStringLiteral("message"), clipped(entry.message, kHubLogLineChars)},
             {QStringLiteral("logSequenceNumber"), entry.sequence},
             {QStringLiteral("logLevel"), int(entry.level)},
             {QStringLiteral("logTimestamp"), dateTime(entry.timestamp)}};
@@ -55,29 +72,38 @@ QJsonObject workerLog(const QString &workerId, const LogEntry &entry)
     return o;
 }
 
+QJsonObject changeLogEntry(const ChangeLogEntry &c, qsizetype maxChars)
+{
+    return {{QStringLiteral("changeTimestamp"), dateTime(c.timestamp)},
+            {QStringLiteral("changeDescription"), clipped(c.description, maxChars)},
+            {QStringLiteral("changeDetails"), clipped(c.details, maxChars)}};
+}
+
 QJsonArray changeLog(const QList<ChangeLogEntry> &changes)
 {
     QJsonArray out;
     for (const ChangeLogEntry &c : changes)
-        out.append(QJsonObject{{QStringLiteral("changeTimestamp"), dateTime(c.timestamp)},
-                               {QStringLiteral("changeDescription"), c.description},
-                               {QStringLiteral("changeDetails"), c.details}});
+        out.append(changeLogEntry(c));
     return out;
+}
+
+QJsonObject watchdogEvent(const WatchdogEvent &e, qsizetype maxChars)
+{
+    QJsonArray logs;
+    for (const LogEntry &l : e.logs)
+        logs.append(QJsonObject{{QStringLiteral("message"), clipped(l.message, maxChars)},
+                                {QStringLiteral("logTimestamp"), dateTime(l.timestamp)},
+                                {QStringLiteral("logLevel"), int(l.level)}});
+    return {{QStringLiteral("eventTimestamp"), dateTime(e.timestamp)},
+            {QStringLiteral("eventMessage"), clipped(e.message, maxChars)},
+            {QStringLiteral("logs"), logs}};
 }
 
 QJsonArray watchdogEvents(const QList<WatchdogEvent> &events)
 {
     QJsonArray out;
-    for (const WatchdogEvent &e : events) {
-        QJsonArray logs;
-        for (const LogEntry &l : e.logs)
-            logs.append(QJsonObject{{QStringLiteral("message"), l.message},
-                                    {QStringLiteral("logTimestamp"), dateTime(l.timestamp)},
-                                    {QStringLiteral("logLevel"), int(l.level)}});
-        out.append(QJsonObject{{QStringLiteral("eventTimestamp"), dateTime(e.timestamp)},
-                               {QStringLiteral("eventMessage"), e.message},
-                               {QStringLiteral("logs"), logs}});
-    }
+    for (const WatchdogEvent &e : events)
+        out.append(watchdogEvent(e));
     return out;
 }
 

@@ -22,6 +22,15 @@ struct EngineSystemInfo;
 // a message leaves, so that they say when it was sent.
 namespace contract {
 
+// One message a hub takes at most: larger ones make it drop the connection.
+constexpr qsizetype kHubMessageLimit = 256 * 1024;
+// What one message's arguments may take: the limit, less room for the envelope.
+constexpr qsizetype kHubPayloadBudget = kHubMessageLimit - 16 * 1024;
+// Bytes the JSON of `value` takes on the wire.
+qsizetype encodedSize(const QJsonValue &value);
+// Log text going to a hub is cut to this many characters (marked as cut).
+constexpr qsizetype kHubLogLineChars = 16 * 1024;
+
 enum class ChangeEventType { Created = 0, Updated = 1, Deleted = 2 };
 
 QJsonObject workerChangeEvent(const WorkerSnapshot &worker, ChangeEventType type);
@@ -39,9 +48,14 @@ QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type);
 
 QJsonObject workerLog(const QString &workerId, const LogEntry &entry);
 
-// WorkerChangeLog's `changes` and WorkerEventLogCollection's `events`.
+// WorkerChangeLog's `changes` and WorkerEventLogCollection's `events`, and
+// one entry of each. maxChars > 0 cuts long texts (details, log lines) to that.
 QJsonArray changeLog(const QList<ChangeLogEntry> &changes);
 QJsonArray watchdogEvents(const QList<WatchdogEvent> &events);
+QJsonObject changeLogEntry(const ChangeLogEntry &change, qsizetype maxChars = 0);
+QJsonObject watchdogEvent(const WatchdogEvent &event, qsizetype maxChars = 0);
+// text, or its first maxChars characters and how many were left out.
+QString clipped(const QString &text, qsizetype maxChars);
 QJsonObject engineLog(const LogEntry &entry);
 QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence);
 

@@ -4,6 +4,10 @@
 #include "ContractMessages.h"
 #include "Engine.h"
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcHubCommands, "se.hub.commands")
+
 namespace se {
 
 namespace {
@@ -38,6 +42,19 @@ QJsonObject HubCommands::result(bool success, const QString &message, const QJso
 }
 
 QJsonObject HubCommands::handle(const QString &method, const QJsonArray &arguments)
+{
+    QJsonObject answer = dispatch(method, arguments);
+    const qsizetype size = contract::encodedSize(answer);
+    if (size <= contract::kHubPayloadBudget)
+        return answer;
+    // Sent as it is, it would make the hub drop the whole connection.
+    const QString why = QStringLiteral("the answer to %1 takes %2 KB, more than one hub message holds (%3 KB)")
+                            .arg(method).arg(size / 1024).arg(contract::kHubMessageLimit / 1024);
+    qCWarning(lcHubCommands).noquote() << why;
+    return result(false, why);
+}
+
+QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &arguments)
 {
     if (!methods().contains(method))
         return result(false, QStringLiteral("unknown method '%1'").arg(method));
@@ -88,14 +105,60 @@ QJsonObject HubCommands::handle(const QString &method, const QJsonArray &argumen
     }
     if (!m.worker(id))
         return result(false, QStringLiteral("no worker with id '%1'").arg(id));
-    if (method == QLatin1String("GetWorkerChangeLogs")) {
-        const QJsonArray changes = contract::changeLog(m.changeLog(id));
-        return result(true, QStringLiteral("%1 changes").arg(changes.size()),
-                      QJsonObject{{QStringLiteral("workerId"), id}, {QStringLiteral("changes"), changes}});
+    if (method == QLatin1String("GetWorkerChangeLogs"))
+        return changeLogAnswer(id);
+    return watchdogEventsAnswer(id); // GetWorkerEventsWithLogs
+}
+
+namespace {
+// Long texts inside a history answer are cut to this, so that many entries fit.
+constexpr qsizetype kHistoryTextChars = 4096;
+// Room for what surrounds the entries (CommandResult fields, message).
+constexpr qsizetype kEntriesBudget = contract::kHubPayloadBudget - 4096;
+
+QString cutNote(qsizetype kept, qsizetype of, const QString &what)
+{
+    if (kept == of)
+        return QStringLiteral("%1 %2").arg(kept).arg(what);
+    return QStringLiteral("newest %1 of %2 %3 (one hub message holds at most %4 KB)")
+        .arg(kept).arg(of).arg(what).arg(contract::kHubMessageLimit / 1024);
+}
+
+// The newest entries (the end of `oldestFirst`) whose encodings fit in one
+// answer, still oldest first.
+template <typename Entry, typename Encode>
+QJsonArray newestThatFit(const QList<Entry> &oldestFirst, Encode encode)
+{
+    QList<QJsonObject> newestFirst;
+    qsizetype used = 0;
+    for (auto it = oldestFirst.crbegin(); it != oldestFirst.crend(); ++it) {
+        QJsonObject entry = encode(*it);
+        used += contract::encodedSize(entry) + 1;
+        if (used > kEntriesBudget)
+            break;
+        newestFirst.append(std::move(entry));
     }
-    // GetWorkerEventsWithLogs
-    const QJsonArray events = contract::watchdogEvents(m.watchdogEvents(id));
-    return result(true, QStringLiteral("%1 watchdog events").arg(events.size()), QJsonObject{{QStringLiteral("events"), events}});
+    QJsonArray out;
+    for (auto it = newestFirst.crbegin(); it != newestFirst.crend(); ++it)
+        out.append(*it);
+    return out;
+}
+} // namespace
+
+QJsonObject HubCommands::changeLogAnswer(const QString &workerId)
+{
+    const QList<ChangeLogEntry> all = m_engine.workers().changeLog(workerId);
+    const QJsonArray changes = newestThatFit(all, [](const ChangeLogEntry &c) { return contract::changeLogEntry(c, kHistoryTextChars); });
+    return result(true, cutNote(changes.size(), all.size(), QStringLiteral("changes")),
+                  QJsonObject{{QStringLiteral("workerId"), workerId}, {QStringLiteral("changes"), changes}});
+}
+
+QJsonObject HubCommands::watchdogEventsAnswer(const QString &workerId)
+{
+    const QList<WatchdogEvent> all = m_engine.workers().watchdogEvents(workerId);
+    const QJsonArray events = newestThatFit(all, [](const WatchdogEvent &e) { return contract::watchdogEvent(e, kHistoryTextChars); });
+    return result(true, cutNote(events.size(), all.size(), QStringLiteral("watchdog events")),
+                  QJsonObject{{QStringLiteral("events"), events}});
 }
 
 QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create)

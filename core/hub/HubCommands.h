@@ -13,7 +13,9 @@ class Engine;
 
 // The hub-to-engine methods of the contract, answered as CommandResults
 // ({success, message, data}). Every answer is immediate: the domain's
-// operations never block, so a hub always hears back within its 5 s.
+// operations never block, so a hub always hears back within its 5 s. Every
+// answer fits in one hub message: long histories are cut to their newest
+// entries and say so; anything else too large is answered with an error.
 class HubCommands {
 public:
     // The method names a hub may invoke.
@@ -26,6 +28,9 @@ public:
     static QJsonObject result(bool success, const QString &message, const QJsonValue &data = QJsonValue::Null);
 
 private:
+    QJsonObject dispatch(const QString &method, const QJsonArray &arguments);
+    QJsonObject changeLogAnswer(const QString &workerId);
+    QJsonObject watchdogEventsAnswer(const QString &workerId);
     QJsonObject createOrEdit(const QJsonObject &message, bool create);
 
     Engine &m_engine;

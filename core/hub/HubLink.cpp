@@ -159,10 +159,23 @@ void HubLink::synchronise()
         contract::fillBase(w, engineId, m_owner.nextSequenceNumber(), now);
         *it = w;
     }
-    m_connection->send(QStringLiteral("SynchronizeWorkers"), {workers, engineId.toString(QUuid::WithoutBraces)});
+    const QJsonArray arguments{workers, engineId.toString(QUuid::WithoutBraces)};
+    const qsizetype size = contract::encodedSize(arguments);
+    if (size <= contract::kHubPayloadBudget) {
+        m_connection->send(QStringLiteral("SynchronizeWorkers"), arguments);
+        qCInfo(lcHubLink).noquote() << m_entry.url << ": registered and synchronised" << workers.size() << "workers";
+    } else {
+        // As one message the hub would drop the connection, again at every
+        // reconnect: the hub hears of every worker, one message each, instead.
+        for (const QJsonValue &w : std::as_const(workers))
+            m_connection->send(QStringLiteral("ReceiveWorkerEvent"), {w});
+        qCWarning(lcHubLink).noquote()
+            << m_entry.url << ": the list of" << workers.size() << "workers takes" << size / 1024
+            << "KB, more than one hub message holds (" << contract::kHubMessageLimit / 1024
+            << "KB); sent one worker event each instead, so a worker removed while this hub was away may stay on it";
+    }
     m_queue.dropWorkerEventsBefore(mark);
     m_synchronised = true;
-    qCInfo(lcHubLink).noquote() << m_entry.url << ": registered and synchronised" << workers.size() << "workers";
     setState(QStringLiteral("Connected"));
     pump();
 }

@@ -98,6 +98,14 @@ OpResult WorkerManager::validate(const WorkerConfig &c) const
 {
     if (c.command.trimmed().isEmpty())
         return OpResult::failure(QStringLiteral("the command is empty"), c.id);
+    // Bounds that keep one worker's description well inside one hub message.
+    const struct { const QString &text; qsizetype max; const char *what; } bounds[] = {
+        {c.id, 256, "the worker id"}, {c.name, 1024, "the name"},
+        {c.description, 16 * 1024, "the description"}, {c.command, 32 * 1024, "the command"}};
+    for (const auto &b : bounds)
+        if (b.text.size() > b.max)
+            return OpResult::failure(QStringLiteral("%1 is %2 characters long; at most %3 are allowed")
+                                         .arg(QLatin1String(b.what)).arg(b.text.size()).arg(b.max), c.id);
     if (!m_factory.hasType(c.streamerType))
         return OpResult::failure(QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
                                      .arg(c.streamerType, m_factory.types().join(QStringLiteral(", "))), c.id);

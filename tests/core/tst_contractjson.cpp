@@ -1,4 +1,5 @@
 #include "ContractJson.h"
+#include "ContractMessages.h"
 #include "WorkerManager.h"
 
 #include <QtTest>
@@ -15,6 +16,24 @@ private Q_SLOTS:
         QCOMPARE(contract::timeSpan(1500ms), QStringLiteral("00:00:01.5000000"));
         QCOMPARE(contract::timeSpan(3723004ms), QStringLiteral("01:02:03.0040000"));
         QCOMPARE(contract::timeSpan(Millis(86400000LL * 2 + 1000)), QStringLiteral("2.00:00:01"));
+    }
+
+    void longTextsGoingToAHubAreCutAndSaySo()
+    {
+        QCOMPARE(contract::clipped(QStringLiteral("abc"), 5), QStringLiteral("abc"));
+        QCOMPARE(contract::clipped(QStringLiteral("abcdef"), 3), QStringLiteral("abc… (3 more characters)"));
+        QCOMPARE(contract::clipped(QStringLiteral("abcdef"), 0), QStringLiteral("abcdef"));
+        const LogEntry line{1, LogLevel::Error, QDateTime::currentDateTimeUtc(), QString(100000, QLatin1Char('x'))};
+        const QString sent = contract::workerLog(QStringLiteral("w"), line)[QStringLiteral("message")].toString();
+        QCOMPARE(sent.left(contract::kHubLogLineChars), line.message.left(contract::kHubLogLineChars));
+        QVERIFY2(sent.endsWith(QStringLiteral("(83616 more characters)")), qPrintable(sent.right(40)));
+        WatchdogEvent e;
+        e.message = QString(5000, QLatin1Char('m'));
+        e.logs = {line};
+        const QJsonObject event = contract::watchdogEvent(e, 1000);
+        QVERIFY(event[QStringLiteral("eventMessage")].toString().startsWith(QString(1000, QLatin1Char('m')) + QStringLiteral("…")));
+        QVERIFY(event[QStringLiteral("logs")][0][QStringLiteral("message")].toString().size() < 1100);
+        QCOMPARE(contract::watchdogEvent(e)[QStringLiteral("eventMessage")].toString(), e.message); // ctl gets it whole
     }
 
     void timeSpanIsRead()

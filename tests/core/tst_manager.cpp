@@ -90,6 +90,8 @@ private Q_SLOTS:
         QTest::newRow("empty command") << "  " << "FakeStreamer" << 2000 << "command is empty";
         QTest::newRow("unknown streamer") << "fps=5" << "Nope" << 2000 << "unknown streamer type 'Nope'";
         QTest::newRow("interval too short") << "fps=5" << "FakeStreamer" << 500 << "at least 1 s";
+        QTest::newRow("command too long") << "fps=5 " + QString(40000, QLatin1Char('x')) << "FakeStreamer" << 2000
+                                          << "the command is 40006 characters long; at most 32768 are allowed";
     }
     void badInputIsRefusedAndNothingIsStored()
     {
@@ -105,6 +107,23 @@ private Q_SLOTS:
         QVERIFY2(r.message.contains(expected), qPrintable(r.message));
         QVERIFY(m_manager->workers().isEmpty());
         QVERIFY(m_store->workers().isEmpty());
+    }
+
+    void overlongTextsAreRefusedOnEditToo()
+    {
+        QVERIFY(m_manager->create(fake(QStringLiteral("fps=5"))).ok);
+        const QString id = m_manager->workers().first()->id();
+        WorkerPatch p;
+        p.name = QString(2000, QLatin1Char('n'));
+        OpResult r = m_manager->edit(id, p);
+        QVERIFY(!r.ok);
+        QVERIFY2(r.message.contains(QStringLiteral("the name is 2000 characters long")), qPrintable(r.message));
+        p = {};
+        p.description = QString(20000, QLatin1Char('d'));
+        r = m_manager->edit(id, p);
+        QVERIFY2(r.message.contains(QStringLiteral("the description")), qPrintable(r.message));
+        QCOMPARE(m_store->workers().first().config.name, m_manager->workers().first()->config().name); // nothing stored
+        QVERIFY(m_store->changeLog(id).size() <= 1);
     }
 
     void aDuplicateIdIsRefused()

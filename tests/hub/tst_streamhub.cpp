@@ -4,6 +4,8 @@
 #include "HubMessages.h"
 #include "StreamHubClient.h"
 
+#include "Store.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -187,6 +189,109 @@ private Q_SLOTS:
         QVERIFY(resultOk(hub.invoke(e, QStringLiteral("RemoveHubConnection"), hubUrl())));
         QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray().isEmpty(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 0, 10000);
+        engine->terminate();
+        QVERIFY(engine->waitForFinished(15000));
+    }
+
+    void answersTooBigForOneHubMessageAreCutToFit()
+    {
+        // A worker that flapped for days, with long log lines, and was edited
+        // many times: more history than one 256 KB hub message holds. Seeded
+        // straight into the engine's SQLite file before the engine starts.
+        QTemporaryDir dir;
+        const QString id = QStringLiteral("flappy");
+        {
+            se::Store store;
+            QString why;
+            QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
+            se::WorkerConfig w;
+            w.id = id;
+            w.name = QStringLiteral("Flappy");
+            w.command = QStringLiteral("fps=5");
+            w.streamerType = QStringLiteral("FakeStreamer");
+            w.enabled = false;
+            QVERIFY2(store.insertWorker(w, QStringLiteral("created"), &why), qPrintable(why));
+            const QString longLine = QStringLiteral("x").repeated(2000);
+            for (int i = 0; i < 250; ++i) {
+                se::WatchdogEvent e;
+                e.workerId = id;
+                e.timestamp = QDateTime::currentDateTimeUtc().addSecs(i - 250);
+                e.message = QStringLiteral("event %1").arg(i);
+                for (int l = 0; l < 20; ++l)
+                    e.logs.append({l, se::LogLevel::Error, e.timestamp, longLine});
+                QVERIFY2(store.addWatchdogEvent(e, i + 1, &why), qPrintable(why));
+            }
+            for (int i = 0; i < 300; ++i) {
+                const se::WorkerConfig before = w;
+                w.command = QStringLiteral("fps=5 note=%1%2").arg(i).arg(longLine);
+                QVERIFY2(store.updateWorker(w, se::diff(before, w), &why), qPrintable(why));
+            }
+        }
+        startHub();
+        StreamHubClient hub(*m_hub);
+        auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 20000);
+        const QString e = hub.engines().first();
+
+        const QJsonObject events = hub.invoke(e, QStringLiteral("GetWorkerEventsWithLogs"), workerOperation(id));
+        QVERIFY2(resultOk(events), qPrintable(QJsonDocument(events).toJson()));
+        const QJsonArray eventList = events[QStringLiteral("result")][QStringLiteral("data")][QStringLiteral("events")].toArray();
+        QVERIFY(!eventList.isEmpty());
+        QVERIFY(eventList.size() < 200);
+        QCOMPARE(eventList.last()[QStringLiteral("eventMessage")].toString(), QStringLiteral("event 249")); // ends with the newest
+        QVERIFY2(resultMessage(events).contains(QStringLiteral("newest %1 of").arg(eventList.size())), qPrintable(resultMessage(events)));
+
+        const QJsonObject changes = hub.invoke(e, QStringLiteral("GetWorkerChangeLogs"), workerOperation(id));
+        QVERIFY2(resultOk(changes), qPrintable(QJsonDocument(changes).toJson()));
+        const QJsonArray changeList = changes[QStringLiteral("result")][QStringLiteral("data")][QStringLiteral("changes")].toArray();
+        QVERIFY(!changeList.isEmpty());
+        QVERIFY(changeList.size() < 301);
+        QVERIFY(changeList.last()[QStringLiteral("changeDetails")].toString().contains(QStringLiteral("note=299"))); // ends with the newest
+        QVERIFY2(resultMessage(changes).contains(QStringLiteral("newest %1 of 301").arg(changeList.size())), qPrintable(resultMessage(changes)));
+
+        // The link never dropped: the same engine answers on.
+        QCOMPARE(hub.engines(), QStringList{e});
+        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("ResetWatchdogEventCount"), workerOperation(id))));
+        engine->terminate();
+        QVERIFY(engine->waitForFinished(15000));
+    }
+
+    void aWorkerListTooBigForOneHubMessageStillReachesTheHub()
+    {
+        // 200 workers with long pipelines: as one SynchronizeWorkers message the
+        // list is over the hub's 256 KB, which would make it drop the engine.
+        QTemporaryDir dir;
+        QSet<QString> seeded;
+        {
+            se::Store store;
+            QString why;
+            QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
+            for (int i = 0; i < 200; ++i) {
+                se::WorkerConfig w;
+                w.id = QStringLiteral("big-%1").arg(i);
+                w.command = QStringLiteral("fps=5 ") + QString(1500, QLatin1Char('p'));
+                w.streamerType = QStringLiteral("FakeStreamer");
+                w.enabled = false;
+                QVERIFY2(store.insertWorker(w, QStringLiteral("created"), &why), qPrintable(why));
+                seeded.insert(w.id);
+            }
+        }
+        startHub();
+        StreamHubClient hub(*m_hub);
+        auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 20000);
+        const QString e = hub.engines().first();
+        auto heard = [&] {
+            QSet<QString> ids;
+            for (const Received &x : hub.received(QStringLiteral("ReceiveWorkerEvent")))
+                ids.insert(x.payload[QStringLiteral("workerId")].toString());
+            return ids;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(heard(), seeded, 20000);
+        QVERIFY(hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty());
+        // The link stayed up.
+        QVERIFY(resultOk(hub.invoke(e, QStringLiteral("GetWorkerChangeLogs"), workerOperation(QStringLiteral("big-7")))));
+        QCOMPARE(hub.engines(), QStringList{e});
         engine->terminate();
         QVERIFY(engine->waitForFinished(15000));
     }
