@@ -387,6 +387,14 @@ bool Store::addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error)
     }
     if (!setWatchdogEventCount(event.workerId, newCount, error))
         return false;
+    QSqlQuery prune(db); // the event logs go with their events (ON DELETE CASCADE)
+    prune.prepare(QStringLiteral("DELETE FROM watchdog_events WHERE worker_id = ? AND id <= "
+                                 "(SELECT id FROM watchdog_events WHERE worker_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"));
+    prune.addBindValue(event.workerId);
+    prune.addBindValue(event.workerId);
+    prune.addBindValue(kWatchdogEventsKept);
+    if (!run(prune, error))
+        return false;
     if (!t.commit()) {
         if (error) *error = t.error();
         return false;

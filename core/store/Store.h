@@ -69,6 +69,9 @@ public:
 
     QList<ChangeLogEntry> changeLog(const QString &workerId) const;
     // Stores the event with its log lines and the worker's new event count.
+    // A worker keeps its newest kWatchdogEventsKept events; older ones go,
+    // with their log lines, in the same transaction.
+    static constexpr int kWatchdogEventsKept = 500;
     bool addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error = nullptr);
     QList<WatchdogEvent> watchdogEvents(const QString &workerId, int limit = 200) const;
 

@@ -107,6 +107,49 @@ private Q_SLOTS:
         QVERIFY(s.watchdogEvents(QStringLiteral("a")).isEmpty());
     }
 
+    void watchdogHistoryIsBoundedPerWorker()
+    {
+        Store s;
+        QString error;
+        QVERIFY(s.open(path("bounded.db"), QStringLiteral("1"), &error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("flappy")), QStringLiteral("created"), &error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created"), &error));
+        auto event = [](const QString &worker, int n) {
+            WatchdogEvent e;
+            e.workerId = worker;
+            e.timestamp = QDateTime::currentDateTimeUtc();
+            e.message = QStringLiteral("event %1").arg(n);
+            for (int i = 1; i <= 3; ++i)
+                e.logs.append({i, LogLevel::Error, e.timestamp, QStringLiteral("line %1").arg(i)});
+            return e;
+        };
+        WatchdogEvent calm = event(QStringLiteral("calm"), 0);
+        QVERIFY(s.addWatchdogEvent(calm, 1, &error));
+        const int total = Store::kWatchdogEventsKept + 20;
+        for (int n = 1; n <= total; ++n) {
+            WatchdogEvent e = event(QStringLiteral("flappy"), n);
+            QVERIFY2(s.addWatchdogEvent(e, n, &error), qPrintable(error));
+        }
+        const auto kept = s.watchdogEvents(QStringLiteral("flappy"), 100000);
+        QCOMPARE(kept.size(), Store::kWatchdogEventsKept);
+        QCOMPARE(kept.first().message, QStringLiteral("event 21")); // the oldest went
+        QCOMPARE(kept.last().message, QStringLiteral("event %1").arg(total));
+        QCOMPARE(kept.last().logs.size(), 3);
+        QCOMPARE(s.watchdogEvents(QStringLiteral("calm")).size(), 1); // other workers keep theirs
+        QCOMPARE(s.workers()[0].watchdogEventCount, total); // the count still counts them all
+
+        // Their log lines went with them (read through a connection of our own).
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bounded-check"));
+            db.setDatabaseName(path("bounded.db"));
+            QVERIFY(db.open());
+            QSqlQuery q(QStringLiteral("SELECT COUNT(*) FROM watchdog_event_logs"), db);
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toInt(), (Store::kWatchdogEventsKept + 1) * 3);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("bounded-check"));
+    }
+
     void hubsAreKept()
     {
         Store s;
