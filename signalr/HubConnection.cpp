@@ -155,6 +155,7 @@ void HubConnection::beginAttempt() {
   m_lastAckedSent = 0;
   m_replay.clear();
   m_replayBytes = 0;
+  m_replayOverLimit = false;
   m_connectionId.clear();
   m_connectionToken.clear();
   m_accessToken = m_options.accessTokenProvider ? m_options.accessTokenProvider() : QString();
@@ -662,8 +663,11 @@ void HubConnection::sendMessage(const HubMessage &m) {
     const qint64 seq = m_nextSendSeq++;
     m_replayBytes += record.size();
     m_replay.push_back({seq, record});
-    if (m_replayBytes > m_options.statefulReconnectBufferBytes)
-      qCWarning(lcSignalR) << "stateful reconnect buffer holds" << m_replayBytes << "unacknowledged bytes";
+    if (m_replayBytes > m_options.statefulReconnectBufferBytes && !m_replayOverLimit) {
+      m_replayOverLimit = true; // once per excursion, not at every message
+      qCWarning(lcSignalR) << "stateful reconnect buffer holds" << m_replayBytes
+                           << "unacknowledged bytes, over its" << m_options.statefulReconnectBufferBytes;
+    }
   }
   if (m_phase == Phase::Open)
     writeRaw(record);
@@ -711,6 +715,10 @@ void HubConnection::onAck(qint64 sequenceId) {
   while (!m_replay.empty() && m_replay.front().sequenceId <= sequenceId) {
     m_replayBytes -= m_replay.front().record.size();
     m_replay.pop_front();
+  }
+  if (m_replayOverLimit && m_replayBytes <= m_options.statefulReconnectBufferBytes) {
+    m_replayOverLimit = false;
+    qCInfo(lcSignalR) << "stateful reconnect buffer back to" << m_replayBytes << "unacknowledged bytes";
   }
 }
 
@@ -909,6 +917,7 @@ void HubConnection::finishClose(const QString &error) {
   m_stateful = false;
   m_replay.clear();
   m_replayBytes = 0;
+  m_replayOverLimit = false;
   failAllPending(error.isEmpty() ? QStringLiteral("The connection was closed.") : error);
   const bool wasStarted = m_state != State::Disconnected;
   setState(State::Disconnected);

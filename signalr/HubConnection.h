@@ -231,6 +231,7 @@ private:
   qint64 m_lastAckedSent = 0;
   std::deque<Buffered> m_replay;
   qint64 m_replayBytes = 0;
+  bool m_replayOverLimit = false;
 };
 
 // Fluent construction, shaped like the official clients' builders.

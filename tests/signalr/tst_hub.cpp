@@ -9,6 +9,7 @@
 using signalr::ClientResult;
 using signalr::HubConnection;
 using signalr::HubConnectionBuilder;
+using signalr::HubConnectionOptions;
 using signalr::RetryPolicy;
 using signalr::UploadStream;
 
@@ -238,6 +239,32 @@ private Q_SLOTS:
     // The late answer of TooLate arrives after the server gave up: harmless.
     QTRY_VERIFY_WITH_TIMEOUT(lateAnswerSent, 5000);
     QVERIFY(await(c->invoke("Add", {1, 1})).ok);
+  }
+
+  void statefulBufferOverItsLimitWarnsOnce() {
+    HubConnectionOptions o = builder().withStatefulReconnect().options();
+    o.statefulReconnectBufferBytes = 1024;
+    HubConnection c(o);
+    QVERIFY(startAndWait(&c));
+    QVERIFY(c.isStatefulReconnectActive());
+    const QRegularExpression over(QStringLiteral("stateful reconnect buffer holds"));
+    QTest::ignoreMessage(QtWarningMsg, over);
+    QTest::failOnWarning(over);
+    for (int i = 0; i < 500; ++i) // ~20 KB before any acknowledgement
+      QVERIFY(c.send("Sink", {i}));
+    QTRY_COMPARE_WITH_TIMEOUT(await(c.invoke("SinkCount")).result.toInteger(), 500, 10000);
+    // The hub's acknowledgements bring it back under the limit (said once, at info).
+    QTest::ignoreMessage(QtInfoMsg, QRegularExpression(QStringLiteral("stateful reconnect buffer back to")));
+    static bool backUnder = false;
+    backUnder = false;
+    static QtMessageHandler previous = nullptr;
+    previous = qInstallMessageHandler([](QtMsgType t, const QMessageLogContext &ctx, const QString &msg) {
+      if (msg.contains(QLatin1String("stateful reconnect buffer back to")))
+        backUnder = true;
+      previous(t, ctx, msg);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(backUnder, 10000);
+    qInstallMessageHandler(previous);
   }
 
   void uploadStreams() {
