@@ -852,7 +852,7 @@ void HubConnection::startStatefulReattach() {
 }
 
 void HubConnection::attemptFailed(const QString &error) {
-  qCInfo(lcSignalR) << "connect attempt failed:" << error;
+  qCDebug(lcSignalR) << "connect attempt failed:" << error; // the caller hears it: startFailed or the next retry
   teardownSocket();
   if (m_negotiateReply) {
     QNetworkReply *r = m_negotiateReply;

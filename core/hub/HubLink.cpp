@@ -118,6 +118,7 @@ void HubLink::registerEngine()
             return; // an answer for a connection we have since replaced
         if (accepted.toBool()) {
             m_failures = 0;
+            m_lastLoggedFailure.clear();
             synchronise();
             return;
         }
@@ -223,7 +224,15 @@ void HubLink::retryLater(const QString &why)
     const int delay = int(base * (0.8 + 0.4 * QRandomGenerator::global()->generateDouble()));
     if (m_state != QStringLiteral("Refused"))
         setState(QStringLiteral("Disconnected"), why);
-    qCInfo(lcHubLink).noquote() << m_entry.url << ":" << why << "; trying again in" << delay << "ms";
+    // An outage is told once, then every 20 attempts, not at every backoff.
+    if (why != m_lastLoggedFailure) {
+        m_lastLoggedFailure = why;
+        qCInfo(lcHubLink).noquote() << m_entry.url << ":" << why << "; trying again in" << delay << "ms";
+    } else if (m_failures % 20 == 0) {
+        qCInfo(lcHubLink).noquote() << m_entry.url << ": still" << why << "after" << m_failures << "attempts; trying again in" << delay << "ms";
+    } else {
+        qCDebug(lcHubLink).noquote() << m_entry.url << ":" << why << "; trying again in" << delay << "ms";
+    }
     m_retry.start(delay);
 }
 

@@ -60,6 +60,7 @@ private:
     QDateTime m_since = QDateTime::currentDateTimeUtc();
     QTimer m_retry;
     int m_failures = 0; // in a row, for the backoff of our own retries
+    QString m_lastLoggedFailure; // repeats of it go to the debug level
 };
 
 } // namespace se
