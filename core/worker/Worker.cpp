@@ -52,6 +52,8 @@ Worker::Worker(WorkerConfig config, WorkerEnvironment env, QObject *parent)
             beginStart();
     });
     connect(&m_livenessTimer, &QTimer::timeout, this, &Worker::checkLiveness);
+    m_pictureAnnouncement.setSingleShot(true);
+    connect(&m_pictureAnnouncement, &QTimer::timeout, this, &Worker::announcePicture);
 }
 
 Worker::~Worker()
@@ -229,6 +231,7 @@ OpResult Worker::beginStart()
     sc.workerId = m_config.id;
     sc.name = m_config.name;
     sc.command = m_config.command;
+    sc.previewFps = m_env.previewFps;
     s->start(sc);
     return OpResult::success(QStringLiteral("starting"), id());
 }
@@ -254,6 +257,22 @@ void Worker::onPicture(const QByteArray &jpeg)
     m_lastPictureAt = m_env.now();
     if (m_state == WorkerState::Starting)
         onProducing();
+    // A command that makes 25 JPEGs a second must not make the wall decode
+    // and the hubs carry 25: announce the newest at most previewFps times a second.
+    if (m_pictureAnnouncement.isActive())
+        return; // it will announce this picture
+    const auto gap = m_env.previewFps > 0 ? duration_cast<milliseconds>(duration<double>(1.0 / m_env.previewFps)) : 0ms;
+    const auto since = duration_cast<milliseconds>(m_lastPictureAt - m_lastAnnouncedAt);
+    if (m_lastAnnouncedAt != TimePoint{} && since < gap) {
+        m_pictureAnnouncement.start(gap - since);
+        return;
+    }
+    announcePicture();
+}
+
+void Worker::announcePicture()
+{
+    m_lastAnnouncedAt = m_env.now();
     Q_EMIT pictureUpdated();
 }
 

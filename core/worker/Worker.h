@@ -27,6 +27,9 @@ struct WorkerEnvironment {
     std::function<double()> random01;
     RestartPolicySettings restartPolicy;
     int logLinesPerEvent = 20;
+    // Thumbnails announced (pictureUpdated) per second at most, always the
+    // newest; streamers are asked for no more than this either.
+    double previewFps = 5.0;
 };
 
 // One worker's life: its state machine, its streamer, and its watchdog. Lives
@@ -79,6 +82,7 @@ private:
     void setLastError(const QString &error);
     void appendLog(LogLevel level, const QString &text);
     void onPicture(const QByteArray &jpeg);
+    void announcePicture();
     void onProducing();
     void onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason);
     void releaseStreamer();
@@ -100,6 +104,8 @@ private:
 
     QTimer m_restartTimer;
     QTimer m_livenessTimer;
+    QTimer m_pictureAnnouncement; // a picture that came too soon after the last announced one
+    TimePoint m_lastAnnouncedAt{};
     TimePoint m_startedAt{};
     TimePoint m_runningSince{};
     TimePoint m_lastPictureAt{};

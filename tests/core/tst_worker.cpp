@@ -92,6 +92,25 @@ private Q_SLOTS:
         QCOMPARE(w.watchdogEventCount(), 0);
     }
 
+    void picturesAreAnnouncedAtMostPreviewFpsAndTheNewestIsNeverLost()
+    {
+        WorkerEnvironment e = env();
+        e.previewFps = 2;
+        Worker w(fake(QStringLiteral("fps=40")), e);
+        QList<int> announced; // the picture sequence at each announcement
+        connect(&w, &Worker::pictureUpdated, &w, [&] { announced.append(w.pictureSequence()); });
+        w.start();
+        QTRY_VERIFY_WITH_TIMEOUT(w.pictureSequence() >= 60, 10000);
+        QVERIFY(w.stop().ok);
+        QTRY_COMPARE(w.state(), WorkerState::Idle);
+        // The last picture is announced even though it came too soon.
+        QTRY_COMPARE(announced.last(), w.pictureSequence());
+        QVERIFY2(announced.size() * 3 < w.pictureSequence(), qPrintable(QStringLiteral("%1 announcements for %2 pictures")
+                                                                            .arg(announced.size()).arg(w.pictureSequence())));
+        QVERIFY(announced.size() >= 2);
+        QVERIFY(std::is_sorted(announced.cbegin(), announced.cend()));
+    }
+
     void commandsDuringATransitionAnswerAtOnce()
     {
         Worker w(fake(QStringLiteral("fps=20 stop-delay=0.5")), env());
