@@ -505,13 +505,7 @@ InvocationReply *HubConnection::invoke(const QString &method, const QJsonArray &
                                        const QList<UploadStream *> &uploads, int timeoutMs) {
   const QString id = nextInvocationId();
   auto *reply = new InvocationReply(id, this);
-  QString error;
-  if (!checkUploads(uploads, &error) || m_state != State::Connected) {
-    if (error.isEmpty()) {
-      error = QStringLiteral("Cannot invoke '%1': the connection is not connected (%2).")
-                  .arg(method, QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(m_state))));
-      closeUploads(uploads, error);
-    }
+  if (const QString error = refusal(QStringLiteral("invoke '%1'").arg(method), uploads); !error.isEmpty()) {
     QMetaObject::invokeMethod(reply, [reply, error] { reply->fail(error); }, Qt::QueuedConnection);
     return reply;
   }
@@ -534,13 +528,7 @@ InvocationReply *HubConnection::invoke(const QString &method, const QJsonArray &
     });
     p.timer->start(timeoutMs);
   }
-  HubMessage m = HubMessage::invocation(id, method, args);
-  m.streamIds = bindUploads(uploads);
-  p.uploads = m.streamIds;
-  m_invocations.insert(id, p);
-  sendMessage(m);
-  for (UploadStream *u : uploads)
-    u->bind();
+  sendCall(HubMessage::invocation(id, method, args), uploads, &p);
   return reply;
 }
 
@@ -552,20 +540,11 @@ bool HubConnection::send(const QString &method, const QJsonArray &args) {
 }
 
 bool HubConnection::send(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads) {
-  QString error;
-  if (!checkUploads(uploads, &error)) {
-    qCWarning(lcSignalR) << "not sent:" << method << error;
+  if (const QString error = refusal(QStringLiteral("send '%1'").arg(method), uploads); !error.isEmpty()) {
+    qCWarning(lcSignalR) << "not sent:" << error;
     return false;
   }
-  if (m_state != State::Connected) {
-    closeUploads(uploads, QStringLiteral("Cannot send '%1': the connection is not connected.").arg(method));
-    return false;
-  }
-  HubMessage m = HubMessage::invocation(QString(), method, args);
-  m.streamIds = bindUploads(uploads);
-  sendMessage(m);
-  for (UploadStream *u : uploads)
-    u->bind();
+  sendCall(HubMessage::invocation(QString(), method, args), uploads, nullptr);
   return true;
 }
 
@@ -574,25 +553,41 @@ StreamReply *HubConnection::stream(const QString &method, const QJsonArray &args
 StreamReply *HubConnection::stream(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads) {
   const QString id = nextInvocationId();
   auto *reply = new StreamReply(this, id, this);
-  QString error;
-  if (!checkUploads(uploads, &error) || m_state != State::Connected) {
-    if (error.isEmpty()) {
-      error = QStringLiteral("Cannot stream '%1': the connection is not connected.").arg(method);
-      closeUploads(uploads, error);
-    }
+  if (const QString error = refusal(QStringLiteral("stream '%1'").arg(method), uploads); !error.isEmpty()) {
     QMetaObject::invokeMethod(reply, [reply, error] { reply->fail(error); }, Qt::QueuedConnection);
     return reply;
   }
   Pending p;
   p.stream = reply;
-  HubMessage m = HubMessage::streamInvocation(id, method, args);
-  m.streamIds = bindUploads(uploads);
-  p.uploads = m.streamIds;
-  m_invocations.insert(id, p);
-  sendMessage(m);
+  sendCall(HubMessage::streamInvocation(id, method, args), uploads, &p);
+  return reply;
+}
+
+// Why a call cannot be made now (empty: it can). The streams of a call refused
+// for want of a connection close with it; invalid ones are left as they were.
+QString HubConnection::refusal(const QString &call, const QList<UploadStream *> &uploads) {
+  QString error;
+  if (!checkUploads(uploads, &error))
+    return error;
+  if (m_state == State::Connected)
+    return {};
+  error = QStringLiteral("Cannot %1: the connection is not connected (%2).")
+              .arg(call, QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(m_state))));
+  closeUploads(uploads, error);
+  return error;
+}
+
+// Sends a call with its streams' ids (pending: one that expects an answer),
+// then lets the streams flow.
+void HubConnection::sendCall(HubMessage call, const QList<UploadStream *> &uploads, Pending *pending) {
+  call.streamIds = bindUploads(uploads);
+  if (pending) {
+    pending->uploads = call.streamIds;
+    m_invocations.insert(call.invocationId, *pending);
+  }
+  sendMessage(call);
   for (UploadStream *u : uploads)
     u->bind();
-  return reply;
 }
 
 UploadStream *HubConnection::createUploadStream() { return new UploadStream(this, nextInvocationId()); }

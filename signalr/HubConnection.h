@@ -172,6 +172,8 @@ private:
   void sendFrame(const QByteArray &records);
   void answer(const QString &invocationId, quint64 generation, const HubMessage &completion);
   void cancelStream(const QString &invocationId);
+  QString refusal(const QString &call, const QList<UploadStream *> &uploads);
+  void sendCall(HubMessage call, const QList<UploadStream *> &uploads, Pending *pending);
   bool checkUploads(const QList<UploadStream *> &uploads, QString *error) const;
   void closeUploads(const QList<UploadStream *> &uploads, const QString &error);
   QStringList bindUploads(const QList<UploadStream *> &uploads);
