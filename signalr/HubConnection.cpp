@@ -635,10 +635,10 @@ void HubConnection::writeUpload(const QString &streamId, const QJsonValue &item)
     sendMessage(HubMessage::streamItem(streamId, item));
 }
 
-void HubConnection::endUpload(const QString &streamId, const std::optional<QString> &error) {
+void HubConnection::endUpload(const QString &streamId, const QString &error) {
   m_uploads.remove(streamId);
   if (m_state == State::Connected)
-    sendMessage(error ? HubMessage::completionError(streamId, *error) : HubMessage::completionVoid(streamId));
+    sendMessage(error.isEmpty() ? HubMessage::completionVoid(streamId) : HubMessage::completionError(streamId, error));
 }
 
 void HubConnection::cancelStream(const QString &invocationId) {

@@ -179,7 +179,7 @@ private:
   QStringList bindUploads(const QList<UploadStream *> &uploads);
   void endUploadsOf(const Pending &call);
   void writeUpload(const QString &streamId, const QJsonValue &item);
-  void endUpload(const QString &streamId, const std::optional<QString> &error);
+  void endUpload(const QString &streamId, const QString &error); // empty: completed
   void finishPending(const QString &id);
   void startStatefulReattach();
   void onAck(qint64 sequenceId);

@@ -9,7 +9,7 @@ UploadStream::UploadStream(HubConnection *connection, const QString &streamId)
 
 UploadStream::~UploadStream() {
   if (m_state == State::Bound && m_connection)
-    m_connection->endUpload(m_id, std::nullopt);
+    m_connection->endUpload(m_id, QString());
 }
 
 bool UploadStream::write(const QJsonValue &item) {
@@ -30,11 +30,11 @@ bool UploadStream::write(const QJsonValue &item) {
   return false;
 }
 
-void UploadStream::complete() { end(std::nullopt); }
+void UploadStream::complete() { end(QString()); }
 
 void UploadStream::fail(const QString &error) { end(error.isEmpty() ? QStringLiteral("The stream failed.") : error); }
 
-void UploadStream::end(const std::optional<QString> &error) {
+void UploadStream::end(const QString &error) {
   if (m_state == State::Unbound) {
     if (!m_waitingEnd)
       m_waitingEnd = error;
@@ -44,7 +44,7 @@ void UploadStream::end(const std::optional<QString> &error) {
     return;
   if (m_connection)
     m_connection->endUpload(m_id, error);
-  close(error.value_or(QString()));
+  close(error);
 }
 
 void UploadStream::bind() {

@@ -50,14 +50,14 @@ private:
   void bind();
   // Closed from the connection's side; nothing more goes to the server.
   void abandon(const QString &error);
-  void end(const std::optional<QString> &error);
+  void end(const QString &error); // empty: completed
   void close(const QString &error);
 
   QPointer<HubConnection> m_connection;
   QString m_id;
   State m_state = State::Unbound;
   QList<QJsonValue> m_waiting;              // written before bind()
-  std::optional<std::optional<QString>> m_waitingEnd; // complete()/fail() before bind()
+  std::optional<QString> m_waitingEnd; // complete() ("") or fail() before bind()
   QString m_error;
 };
 
