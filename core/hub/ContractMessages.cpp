@@ -41,13 +41,14 @@ QJsonObject engineChangeEvent(const EngineFacts &engine, ChangeEventType type)
     return o;
 }
 
-qsizetype encodedSize(const QJsonValue &value)
+qsizetype encodedSize(const QJsonObject &object)
 {
-    if (value.isObject())
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact).size();
-    if (value.isArray())
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact).size();
-    return QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact).size() - 2;
+    return QJsonDocument(object).toJson(QJsonDocument::Compact).size();
+}
+
+qsizetype encodedSize(const QJsonArray &array)
+{
+    return QJsonDocument(array).toJson(QJsonDocument::Compact).size();
 }
 
 QString clipped(const QString &text, qsizetype maxChars)

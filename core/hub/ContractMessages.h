@@ -26,8 +26,9 @@ namespace contract {
 constexpr qsizetype kHubMessageLimit = 256 * 1024;
 // What one message's arguments may take: the limit, less room for the envelope.
 constexpr qsizetype kHubPayloadBudget = kHubMessageLimit - 16 * 1024;
-// Bytes the JSON of `value` takes on the wire.
-qsizetype encodedSize(const QJsonValue &value);
+// Bytes the JSON takes on the wire.
+qsizetype encodedSize(const QJsonObject &object);
+qsizetype encodedSize(const QJsonArray &array);
 // Log text going to a hub is cut to this many characters (marked as cut).
 constexpr qsizetype kHubLogLineChars = 16 * 1024;
 

@@ -2,6 +2,7 @@
 
 #include "ControlServer.h"
 #include "ContractJson.h"
+#include "ContractMessages.h"
 #include "Engine.h"
 #include "HubCommands.h"
 #include "HubLink.h"
@@ -16,8 +17,9 @@ Q_LOGGING_CATEGORY(lcHubs, "se.hub")
 namespace se {
 
 namespace {
-// A thumbnail travels base64 inside JSON and a hub takes at most 256 KB a message.
-constexpr qsizetype kMaxJpegBytes = 180 * 1024;
+// A thumbnail travels base64 (4 bytes for every 3) inside one hub message.
+constexpr qsizetype kMaxJpegBytes = contract::kHubPayloadBudget / 4 * 3;
+static_assert(kMaxJpegBytes == 180 * 1024, "the 180 KB the contract names");
 
 OutgoingMessage message(OutgoingMessage::Kind kind, const char *method, QJsonArray arguments, qint64 created, QString key = {})
 {
