@@ -23,6 +23,18 @@ QSet<QString> ids(const QJsonArray &workers)
     return out;
 }
 
+// A stopped FakeStreamer worker, as a test writes it into an engine's database
+// before the engine starts.
+se::WorkerConfig storedWorker(const QString &id, const QString &command)
+{
+    se::WorkerConfig w;
+    w.id = id;
+    w.command = command;
+    w.streamerType = QStringLiteral("FakeStreamer");
+    w.enabled = false;
+    return w;
+}
+
 qint64 rssKb(qint64 pid)
 {
     QFile f(QStringLiteral("/proc/%1/status").arg(pid));
@@ -204,12 +216,7 @@ private Q_SLOTS:
             se::Store store;
             QString why;
             QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
-            se::WorkerConfig w;
-            w.id = id;
-            w.name = QStringLiteral("Flappy");
-            w.command = QStringLiteral("fps=5");
-            w.streamerType = QStringLiteral("FakeStreamer");
-            w.enabled = false;
+            se::WorkerConfig w = storedWorker(id, QStringLiteral("fps=5"));
             QVERIFY2(store.insertWorker(w, QStringLiteral("created"), &why), qPrintable(why));
             const QString longLine = QStringLiteral("x").repeated(2000);
             for (int i = 0; i < 250; ++i) {
@@ -267,11 +274,7 @@ private Q_SLOTS:
             QString why;
             QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
             for (int i = 0; i < 200; ++i) {
-                se::WorkerConfig w;
-                w.id = QStringLiteral("big-%1").arg(i);
-                w.command = QStringLiteral("fps=5 ") + QString(1500, QLatin1Char('p'));
-                w.streamerType = QStringLiteral("FakeStreamer");
-                w.enabled = false;
+                const se::WorkerConfig w = storedWorker(QStringLiteral("big-%1").arg(i), QStringLiteral("fps=5 ") + QString(1500, QLatin1Char('p')));
                 QVERIFY2(store.insertWorker(w, QStringLiteral("created"), &why), qPrintable(why));
                 seeded.insert(w.id);
             }
