@@ -20,17 +20,6 @@ namespace {
 
 constexpr int MaxRedirects = 100;
 
-// Bytes a client (masked) WebSocket frame of this payload takes on the wire.
-qint64 framedSize(qint64 payload, qint64 frameSize) {
-  const qint64 frames = payload == 0 ? 1 : (payload + frameSize - 1) / frameSize;
-  qint64 total = 0;
-  for (qint64 i = 0; i < frames; ++i) {
-    const qint64 n = std::min(frameSize, payload - i * frameSize);
-    total += n + 6 + (n >= 126 ? (n >= 65536 ? 8 : 2) : 0);
-  }
-  return total;
-}
-
 QUrl withPathSuffix(QUrl url, const QString &suffix) {
   QString path = url.path();
   while (path.endsWith(QLatin1Char('/')))
@@ -49,6 +38,8 @@ HubConnection::HubConnection(HubConnectionOptions options, QObject *parent)
   m_retryTimer.setSingleShot(true);
   m_reattachTimer.setSingleShot(true);
   m_ackTimer.setSingleShot(true);
+  m_writeWatch.setSingleShot(true);
+  connect(&m_writeWatch, &QTimer::timeout, this, &HubConnection::checkWriteProgress);
   // The two liveness timers are not restarted per message (that costs a timer
   // re-registration each time); they fire, look at the clock, and re-arm.
   m_clock.start();
@@ -120,6 +111,8 @@ void HubConnection::start() {
     return;
   }
   m_stopping = false;
+  m_retryCount = 0;
+  m_lostAt.invalidate();
   setState(State::Connecting);
   beginAttempt();
 }
@@ -195,6 +188,20 @@ void HubConnection::negotiate(const QUrl &base, int redirects) {
   qCDebug(lcSignalR) << "negotiate" << url;
   QNetworkReply *reply = m_nam->post(req, QByteArray());
   m_negotiateReply = reply;
+  // A negotiate answer is a few hundred bytes: a larger one is refused as it
+  // arrives, never held whole (a broken or hostile server could send gigabytes).
+  reply->setReadBufferSize(m_options.maxNegotiateBytes + 1);
+  auto refuseOversized = [this, reply] {
+    const qint64 announced = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+    if (reply != m_negotiateReply || m_phase != Phase::Negotiating
+        || std::max(announced, reply->bytesAvailable()) <= m_options.maxNegotiateBytes)
+      return;
+    reply->disconnect(this);
+    reply->deleteLater();
+    attemptFailed(QStringLiteral("Negotiate failed: the answer is larger than %1 bytes.").arg(m_options.maxNegotiateBytes));
+  };
+  connect(reply, &QNetworkReply::metaDataChanged, this, refuseOversized);
+  connect(reply, &QNetworkReply::readyRead, this, refuseOversized);
   connect(reply, &QNetworkReply::finished, this, [this, reply, base, redirects] {
     reply->deleteLater();
     if (reply != m_negotiateReply)
@@ -273,6 +280,10 @@ void HubConnection::openWebSocket(const QUrl &url) {
   }
   m_wsUrl = url;
   m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+  // What the server sends is bounded before it is held: a frame at most one
+  // record, a message that record and a little more.
+  m_socket->setMaxAllowedIncomingFrameSize(quint64(m_options.maxRecordBytes));
+  m_socket->setMaxAllowedIncomingMessageSize(quint64(m_options.maxRecordBytes + 64 * 1024));
   if (m_options.sslConfiguration)
     m_socket->setSslConfiguration(*m_options.sslConfiguration);
   connect(m_socket, &QWebSocket::connected, this, &HubConnection::onSocketConnected);
@@ -284,7 +295,7 @@ void HubConnection::openWebSocket(const QUrl &url) {
     transportLost(QStringLiteral("WebSocket error: %1").arg(e), true);
   });
   connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64 n) {
-    m_bufferedBytes = std::max<qint64>(0, m_bufferedBytes - n);
+    m_lastWriteProgressMs = m_clock.elapsed();
     Q_EMIT bytesWritten(n);
   });
   QNetworkRequest req(url);
@@ -321,6 +332,12 @@ void HubConnection::onSocketDisconnected() {
   QString reason = QStringLiteral("The WebSocket closed");
   if (m_socket) {
     const auto code = m_socket->closeCode();
+    if (code == QWebSocketProtocol::CloseCodeTooMuchData) {
+      transportLost(QStringLiteral("Protocol error: the server sent a message larger than %1 bytes (WebSocket close code 1009).")
+                        .arg(m_options.maxRecordBytes),
+                    true);
+      return;
+    }
     reason += QStringLiteral(" (code %1%2)").arg(int(code)).arg(m_socket->closeReason().isEmpty() ? QString() : QStringLiteral(": ") + m_socket->closeReason());
     if (m_socket->error() != QAbstractSocket::UnknownSocketError)
       reason += QStringLiteral(": ") + m_socket->errorString();
@@ -360,10 +377,11 @@ void HubConnection::handleRecord(const QByteArray &record) {
     }
     m_handshakeTimer.stop();
     m_phase = Phase::Open;
+    m_openedAt.start();
     ++m_generation;
     resetKeepAlive();
     const bool reconnect = m_state == State::Reconnecting;
-    qCInfo(lcSignalR) << (reconnect ? "reconnected" : "connected") << m_options.url.toString(QUrl::RemoveQuery)
+    qCDebug(lcSignalR) << (reconnect ? "reconnected" : "connected") << m_options.url.toString(QUrl::RemoveQuery)
                       << "id" << m_connectionId << (m_stateful ? "(stateful reconnect)" : "");
     setState(State::Connected);
     if (reconnect)
@@ -381,10 +399,11 @@ void HubConnection::handleRecord(const QByteArray &record) {
     handleMessage(std::move(m));
     return;
   case HubProtocol::ParseResult::UnknownType:
-    qCInfo(lcSignalR) << "ignored:" << error;
+    qCDebug(lcSignalR) << "ignored:" << error;
     return;
   case HubProtocol::ParseResult::Invalid:
-    qCWarning(lcSignalR) << "protocol error:" << error;
+    // The caller hears it with the loss of the connection.
+    qCDebug(lcSignalR) << "protocol error:" << error;
     transportLost(QStringLiteral("Protocol error: %1").arg(error), true);
     return;
   }
@@ -467,7 +486,12 @@ void HubConnection::handleMessage(HubMessage &&m) {
 void HubConnection::handleInvocation(const HubMessage &m) {
   const auto it = m_handlers.constFind(m.target);
   if (it == m_handlers.constEnd()) {
-    qCWarning(lcSignalR) << "no handler for" << m.target;
+    // Servers send some messages to all their clients: not every client
+    // handles them all. Told once per method (and for a bounded number of them).
+    if (m_unhandledTold.size() < 256 && !m_unhandledTold.contains(m.target)) {
+      m_unhandledTold.insert(m.target);
+      qCDebug(lcSignalR) << "no handler for" << m.target << "(ignored; not told again)";
+    }
     if (!m.invocationId.isEmpty())
       sendMessage(HubMessage::completionError(
           m.invocationId, QStringLiteral("Client didn't provide a result: no handler for '%1'.").arg(m.target)));
@@ -683,27 +707,50 @@ void HubConnection::writeRaw(const QByteArray &record) {
     return;
   }
   m_outBuffer += record;
-  m_bufferedBytes += record.size();
-  if (m_outBuffer.size() >= 64 * 1024) {
-    const QByteArray out = std::exchange(m_outBuffer, QByteArray());
-    m_bufferedBytes -= out.size();
-    sendFrame(out);
-  }
+  if (m_outBuffer.size() >= 64 * 1024)
+    sendFrame(std::exchange(m_outBuffer, QByteArray()));
 }
 
 void HubConnection::flush() {
   m_flushScheduled = false;
   if (!m_socket || m_outBuffer.isEmpty())
     return;
-  const QByteArray out = std::exchange(m_outBuffer, QByteArray());
-  m_bufferedBytes -= out.size();
-  sendFrame(out);
+  sendFrame(std::exchange(m_outBuffer, QByteArray()));
 }
 
 void HubConnection::sendFrame(const QByteArray &records) {
-  m_bufferedBytes += framedSize(records.size(), qint64(m_socket->outgoingFrameSize()));
+  if (m_socket->bytesToWrite() == 0)
+    m_lastWriteProgressMs = m_clock.elapsed(); // nothing was waiting: the wait starts now
   m_socket->sendTextMessage(QString::fromUtf8(records));
   m_socket->flush();
+  if (m_options.writeTimeoutMs > 0 && !m_writeWatch.isActive() && m_socket->bytesToWrite() > 0)
+    m_writeWatch.start(std::min(1000, m_options.writeTimeoutMs));
+}
+
+// Asked of the socket, not counted from bytesWritten: Qt does not emit that
+// signal again for bytes written from inside its handler.
+qint64 HubConnection::bufferedBytes() const { return m_outBuffer.size() + (m_socket ? m_socket->bytesToWrite() : 0); }
+
+// A server that reads nothing for writeTimeoutMs is as lost as one that says
+// nothing for serverTimeoutMs; without this a client would queue for ever.
+void HubConnection::checkWriteProgress() {
+  if (!m_socket || m_phase != Phase::Open)
+    return;
+  const qint64 waiting = m_socket->bytesToWrite();
+  if (waiting == 0)
+    return; // re-armed by the next write that has to wait
+  const qint64 now = m_clock.elapsed();
+  if (waiting < m_lastBytesToWrite)
+    m_lastWriteProgressMs = now;
+  m_lastBytesToWrite = waiting;
+  if (now - m_lastWriteProgressMs >= m_options.writeTimeoutMs) {
+    transportLost(QStringLiteral("Write timeout: the server has read nothing for %1 ms (%2 bytes waiting).")
+                      .arg(now - m_lastWriteProgressMs)
+                      .arg(waiting),
+                  true);
+    return;
+  }
+  m_writeWatch.start(std::min(1000, m_options.writeTimeoutMs));
 }
 
 void HubConnection::onAck(qint64 sequenceId) {
@@ -750,6 +797,8 @@ void HubConnection::teardownSocket() {
   m_serverTimeout.stop();
   m_handshakeTimer.stop();
   m_ackTimer.stop();
+  m_writeWatch.stop();
+  m_lastBytesToWrite = 0;
   if (m_socket) {
     QWebSocket *s = m_socket;
     m_socket = nullptr;
@@ -757,7 +806,6 @@ void HubConnection::teardownSocket() {
     s->abort();
     s->deleteLater();
   }
-  m_bufferedBytes = 0;
   m_outBuffer.clear();
   m_reader.clear();
 }
@@ -814,11 +862,19 @@ void HubConnection::transportLost(const QString &error, bool allowReconnect) {
     finishClose(reason);
     return;
   }
-  m_retryCount = 0;
-  m_lostAt.start();
+  // A connection lost soon after it opened (a server that accepts, then fails
+  // at once) continues the episode it ended: its back-off goes on growing.
+  const bool shortLived = m_openedAt.isValid() && m_openedAt.elapsed() < m_options.stableConnectionMs;
+  if (shortLived && m_lostAt.isValid()) {
+    ++m_retryCount;
+  } else {
+    m_retryCount = 0;
+    m_lostAt.start();
+  }
+  m_openedAt.invalidate();
   m_lostReason = reason;
   setState(State::Reconnecting);
-  qCInfo(lcSignalR) << "connection lost, reconnecting:" << reason;
+  qCDebug(lcSignalR) << "connection lost, reconnecting:" << reason;
   Q_EMIT reconnecting(reason);
   scheduleReconnect(reason);
 }

@@ -22,6 +22,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
@@ -46,11 +47,14 @@ struct HubConnectionOptions {
   int serverTimeoutMs = 30000;                     // lost after this long without hearing
   int handshakeTimeoutMs = 15000;
   int negotiateTimeoutMs = 15000;
+  qint64 maxNegotiateBytes = 64 * 1024;            // a larger negotiate answer fails the attempt
+  int stableConnectionMs = 5000;                   // lost sooner after opening: the reconnect episode goes on
   bool statefulReconnect = false;                  // ask for it; used when the server allows
   qint64 statefulReconnectBufferBytes = 1 << 20;   // unacknowledged bytes kept for replay
   int ackIntervalMs = 1000;
   int statefulReconnectTimeoutMs = 5000;           // a transparent re-attach must succeed within
-  qint64 maxRecordBytes = 32 * 1024 * 1024;        // a larger incoming record is a protocol error
+  int writeTimeoutMs = 30000;                      // lost after this long unable to write anything (0: never)
+  qint64 maxRecordBytes = 32 * 1024 * 1024;        // a larger incoming record or message is a protocol error
   std::optional<QSslConfiguration> sslConfiguration; // default: Qt's, verification on
 };
 
@@ -115,7 +119,7 @@ public:
   void off(const QString &method);
 
   // Bytes handed to the socket and not yet written: lets the layer above bound its queue.
-  qint64 bufferedBytes() const { return m_bufferedBytes; }
+  qint64 bufferedBytes() const;
   int pendingInvocations() const { return int(m_invocations.size()); }
 
   // Test hook: drops the transport as a network failure would (no close handshake).
@@ -188,6 +192,7 @@ private:
   QUrl webSocketUrl(const QUrl &base) const;
   void resetKeepAlive();
   void resetServerTimeout();
+  void checkWriteProgress();
 
   HubConnectionOptions m_options;
   State m_state = State::Disconnected;
@@ -205,7 +210,6 @@ private:
   QHash<QString, Pending> m_invocations;
   QHash<QString, ResultHandler> m_handlers;
   QHash<QString, QPointer<UploadStream>> m_uploads; // bound and open
-  qint64 m_bufferedBytes = 0;
   QByteArray m_outBuffer;
   bool m_flushScheduled = false;
 
@@ -215,10 +219,15 @@ private:
   QTimer m_retryTimer;
   QTimer m_ackTimer;
   QTimer m_reattachTimer;
+  QTimer m_writeWatch;
   QElapsedTimer m_lostAt;
   QElapsedTimer m_clock;
   qint64 m_lastSendMs = 0;
   qint64 m_lastReceiveMs = 0;
+  qint64 m_lastWriteProgressMs = 0;
+  qint64 m_lastBytesToWrite = 0;
+  QElapsedTimer m_openedAt; // the current connection's handshake
+  QSet<QString> m_unhandledTold; // methods with no handler, told once each
   int m_retryCount = 0;
   int m_reattachAttempts = 0;
   QString m_lostReason;

@@ -25,6 +25,8 @@ public:
               handshaken.append(index);
               if (autoHandshake)
                 sockets[index]->sendTextMessage(QStringLiteral("{}\x1e"));
+              if (!afterHandshake.isEmpty())
+                sockets[index]->sendTextMessage(QString::fromUtf8(afterHandshake));
               continue;
             }
             received.append(*rec);
@@ -56,4 +58,5 @@ public:
   QList<int> handshaken;
   QList<QByteArray> received;
   bool autoHandshake = true;
+  QByteArray afterHandshake; // sent to every client right after its handshake
 };

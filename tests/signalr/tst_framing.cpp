@@ -3,7 +3,12 @@
 #include "SelfSignedCertificate.h"
 #include "TestUtil.h"
 
+#include <QCryptographicHash>
+#include <QLoggingCategory>
+#include <QRegularExpression>
 #include <QSslConfiguration>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <memory>
 
 using signalr::HubConnection;
@@ -11,6 +16,116 @@ using signalr::HubConnectionBuilder;
 using signalr::MessageType;
 using signalr::RetryPolicy;
 using signalr::HubConnectionOptions;
+
+namespace {
+
+// Counts the log lines that mention a text, at every level (debug included),
+// passing every line on to the handler before it (QTest's).
+class LogMentions {
+public:
+  explicit LogMentions(QString text) {
+    s_text = std::move(text);
+    s_count = 0;
+    QLoggingCategory::setFilterRules(QStringLiteral("signalr.debug=true"));
+    s_previous = qInstallMessageHandler(handler);
+  }
+  ~LogMentions() {
+    qInstallMessageHandler(s_previous);
+    QLoggingCategory::setFilterRules(QString());
+  }
+  int count() const { return s_count; }
+
+private:
+  static void handler(QtMsgType type, const QMessageLogContext &context, const QString &message) {
+    if (message.contains(s_text))
+      ++s_count;
+    if (s_previous)
+      s_previous(type, context, message);
+  }
+  static inline QString s_text;
+  static inline int s_count = 0;
+  static inline QtMessageHandler s_previous = nullptr;
+};
+
+// An HTTP server whose every answer is a body of `bytes` bytes: a hostile or
+// broken hub's negotiate. Counts what it managed to write.
+class HugeAnswerServer : public QObject {
+public:
+  HugeAnswerServer(qint64 bytes, bool announceLength) : m_bytes(bytes), m_announce(announceLength) {
+    m_server.listen(QHostAddress::LocalHost, 0);
+    connect(&m_server, &QTcpServer::newConnection, this, [this] {
+      while (QTcpSocket *s = m_server.nextPendingConnection()) {
+        s->setParent(this);
+        connect(s, &QTcpSocket::readyRead, s, [this, s] {
+          if (!s->readAll().contains("\r\n\r\n") || s->property("answered").toBool())
+            return;
+          s->setProperty("answered", true);
+          QByteArray head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n";
+          if (m_announce)
+            head += "Content-Length: " + QByteArray::number(m_bytes) + "\r\n";
+          s->write(head + "\r\n{\"connectionId\":\"");
+          more(s);
+        });
+        connect(s, &QTcpSocket::bytesWritten, s, [this, s] { more(s); });
+      }
+    });
+  }
+  QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/hub").arg(m_server.serverPort())); }
+  qint64 written() const { return m_written; }
+
+private:
+  void more(QTcpSocket *s) {
+    const QByteArray chunk(64 * 1024, 'a');
+    while (s->bytesToWrite() < 4 * chunk.size() && m_written < m_bytes && s->state() == QAbstractSocket::ConnectedState) {
+      s->write(chunk);
+      m_written += chunk.size();
+    }
+  }
+  QTcpServer m_server;
+  qint64 m_bytes;
+  bool m_announce;
+  qint64 m_written = 0;
+};
+
+// A WebSocket server that answers the SignalR handshake and then never reads
+// again: a hub that has stopped reading, seen from the client.
+class DeafServer : public QObject {
+public:
+  DeafServer() {
+    m_server.listen(QHostAddress::LocalHost, 0);
+    connect(&m_server, &QTcpServer::newConnection, this, [this] {
+      while (QTcpSocket *s = m_server.nextPendingConnection()) {
+        s->setParent(this);
+        connect(s, &QTcpSocket::readyRead, s, [s] {
+          if (s->property("deaf").toBool())
+            return;
+          const QByteArray request = s->peek(s->bytesAvailable());
+          if (!s->property("upgraded").toBool()) {
+            if (!request.contains("\r\n\r\n"))
+              return;
+            s->readAll();
+            const QByteArray key = QRegularExpression(QStringLiteral("Sec-WebSocket-Key: *([^\r]+)"), QRegularExpression::CaseInsensitiveOption)
+                                       .match(QString::fromLatin1(request)).captured(1).toLatin1();
+            const QByteArray accept = QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", QCryptographicHash::Sha1).toBase64();
+            s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n");
+            s->setProperty("upgraded", true);
+            return;
+          }
+          // The client's handshake request arrived: answer it, then read nothing more.
+          s->write(QByteArray("\x81\x03{}\x1e", 5));
+          s->setProperty("deaf", true);
+          s->setReadBufferSize(1);
+        });
+      }
+    });
+  }
+  QUrl url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1/hub").arg(m_server.serverPort())); }
+
+private:
+  QTcpServer m_server;
+};
+
+} // namespace
 
 class TestFraming : public QObject {
   Q_OBJECT
@@ -289,6 +404,113 @@ private Q_SLOTS:
     HubConnection trusted(
         signalr::HubConnectionBuilder().withUrl(url).skipNegotiation().withSslConfiguration(tls.trustingConfiguration()).options());
     QVERIFY(connectTo(&trusted));
+  }
+
+  void anInvocationWithNoHandlerIsIgnoredQuietly() {
+    // StreamHub sends some messages to all its clients (UpdateMetric-{engineId}
+    // every 2 s): a client with no handler for them ignores them with at most one
+    // debug line per method, never a warning; one that waits for a result still
+    // gets an error answer.
+    RawHub hub;
+    auto c = client(hub);
+    QVERIFY(connectTo(c.get()));
+    LogMentions mentions(QStringLiteral("UpdateMetric-1"));
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
+    for (int i = 0; i < 5; ++i)
+      hub.sendText("{\"type\":1,\"target\":\"UpdateMetric-1\",\"arguments\":[{\"cpuUsage\":1}]}\x1e");
+    hub.sendText("{\"type\":1,\"target\":\"UpdateMetric-1\",\"invocationId\":\"7\",\"arguments\":[]}\x1e");
+    QTRY_VERIFY(!hub.receivedMessages().isEmpty());
+    const auto answers = hub.receivedMessages();
+    QCOMPARE(answers.first().invocationId, QStringLiteral("7"));
+    QVERIFY(answers.first().error && answers.first().error->contains("UpdateMetric-1"));
+    QVERIFY2(mentions.count() <= 1, qPrintable(QString::number(mentions.count())));
+    QCOMPARE(c->state(), HubConnection::State::Connected);
+  }
+
+  void aServerThatAcceptsThenSendsGarbageIsRetriedWithBackoff() {
+    // A connection that opens and fails at once continues the reconnect
+    // episode: the policy sees its retry count grow, and backs off.
+    RawHub hub;
+    hub.afterHandshake = "this is not json\x1e";
+    QList<int> retries;
+    const RetryPolicy policy([&retries](const signalr::RetryContext &context) -> std::optional<int> {
+      retries << context.previousRetryCount;
+      return 5 << std::min(context.previousRetryCount, 4);
+    });
+    auto c = client(hub, HubConnectionBuilder().withAutomaticReconnect(policy));
+    c->start();
+    QTRY_VERIFY_WITH_TIMEOUT(retries.size() >= 5, 10000);
+    c->stop();
+    QCOMPARE(retries.mid(0, 5), (QList<int>{0, 1, 2, 3, 4}));
+  }
+
+  void anOversizedNegotiateAnswerIsRefusedWhileItArrives_data() {
+    QTest::addColumn<bool>("announced");
+    QTest::newRow("chunked, no length") << false;
+    QTest::newRow("Content-Length") << true;
+  }
+  void anOversizedNegotiateAnswerIsRefusedWhileItArrives() {
+    QFETCH(bool, announced);
+    const qint64 huge = 300LL * 1024 * 1024;
+    HugeAnswerServer server(huge, announced);
+    HubConnection c(HubConnectionBuilder().withUrl(server.url()).options());
+    QSignalSpy failed(&c, &HubConnection::startFailed);
+    c.start();
+    QVERIFY(failed.wait(20000));
+    const QString error = failed.first().first().toString();
+    QVERIFY2(error.contains(QStringLiteral("Negotiate")) && error.contains(QStringLiteral("larger than")), qPrintable(error));
+    // The client stopped reading long before the end: it never held the answer.
+    QVERIFY2(server.written() < 32 * 1024 * 1024, qPrintable(QString::number(server.written())));
+  }
+
+  void anOversizedMessageClosesTheConnectionWithAClearError() {
+    RawHub hub;
+    HubConnectionOptions o = HubConnectionBuilder().withUrl(hub.url()).skipNegotiation().options();
+    o.maxRecordBytes = 1024 * 1024;
+    HubConnection c(o);
+    QVERIFY(connectTo(&c));
+    QSignalSpy closed(&c, &HubConnection::closed);
+    hub.sendBinary(QByteArray(8 * 1024 * 1024, 'a'));
+    QVERIFY(closed.wait(10000));
+    const QString error = closed.first().first().toString();
+    QVERIFY2(error.contains(QStringLiteral("1048576")) && error.contains(QStringLiteral("larger than")), qPrintable(error));
+  }
+
+  void writesMadeFromBytesWrittenAreAccountedFor() {
+    // Records written from inside bytesWritten (as a queue that pumps on it
+    // does) leave the socket too: the buffered count goes back to zero.
+    RawHub hub;
+    auto c = client(hub);
+    QVERIFY(connectTo(c.get()));
+    int left = 2000;
+    const QString payload(2000, QLatin1Char('x'));
+    connect(c.get(), &HubConnection::bytesWritten, this, [&] {
+      for (int i = 0; i < 20 && left > 0; ++i, --left)
+        c->send(QStringLiteral("Sink"), {payload});
+    });
+    c->send(QStringLiteral("Sink"), {payload});
+    QTRY_COMPARE_WITH_TIMEOUT(hub.received.size(), 2001, 20000);
+    QTRY_COMPARE(c->bufferedBytes(), 0);
+  }
+
+  void aServerThatStopsReadingIsLeftAfterTheWriteTimeout() {
+    DeafServer server;
+    HubConnectionOptions o = HubConnectionBuilder().withUrl(server.url()).skipNegotiation().options();
+    o.writeTimeoutMs = 1000;
+    HubConnection c(o);
+    QVERIFY(connectTo(&c));
+    QSignalSpy closed(&c, &HubConnection::closed);
+    const QString payload(60 * 1024, QLatin1Char('x'));
+    // Until the kernel's buffers are full and the rest waits in ours.
+    QDeadlineTimer deadline(30000);
+    while (c.bufferedBytes() < 4 * 1024 * 1024 && !deadline.hasExpired() && closed.isEmpty()) {
+      c.send(QStringLiteral("Sink"), {payload});
+      QCoreApplication::processEvents();
+    }
+    QVERIFY(c.bufferedBytes() >= 4 * 1024 * 1024);
+    QVERIFY(closed.wait(10000));
+    const QString error = closed.first().first().toString();
+    QVERIFY2(error.contains(QStringLiteral("Write timeout")), qPrintable(error));
   }
 
   void droppedSocketFailsPendingAtOnce() {
