@@ -25,7 +25,7 @@ int main(int argc, char **argv)
         facts.startDate = QDateTime::currentDateTimeUtc();
         facts.version = QStringLiteral("bench");
         QJsonObject info = se::contract::engineInfo(facts);
-        se::contract::fillBase(info, engineId, 1, QDateTime::currentDateTimeUtc());
+        se::contract::fillBase(info, engineId, 1, se::contract::MessageClock::wallClock());
         auto *reply = hub->invoke(QStringLiteral("RegisterEngineConnection"), {info});
         QObject::connect(reply, &signalr::InvocationReply::finished, &app, [&](const QJsonValue &ok) {
             QTextStream(stdout) << (ok.toBool() ? "REGISTERED " : "REFUSED ") << engineId.toString(QUuid::WithoutBraces) << Qt::endl;

@@ -7,6 +7,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <chrono>
+
 namespace se::contract {
 
 QJsonObject workerChangeEvent(const WorkerSnapshot &worker, ChangeEventType type)
@@ -155,10 +157,35 @@ QJsonObject systemInfo(const EngineSystemInfo &i)
     };
 }
 
-void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, const QDateTime &now)
+Stamp MessageClock::wallClock()
+{
+    using namespace std::chrono;
+    return duration_cast<duration<qint64, std::ratio<1, 10000000>>>(system_clock::now().time_since_epoch()).count();
+}
+
+Stamp MessageClock::next()
+{
+    m_last = std::max(m_last + 1, m_now());
+    return m_last;
+}
+
+QString dateTime(Stamp stamp)
+{
+    constexpr qint64 kTicksPerSecond = 10000000;
+    qint64 seconds = stamp / kTicksPerSecond;
+    qint64 ticks = stamp % kTicksPerSecond;
+    if (ticks < 0) {
+        --seconds;
+        ticks += kTicksPerSecond;
+    }
+    return QDateTime::fromSecsSinceEpoch(seconds, Qt::UTC).toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss."))
+        + QStringLiteral("%1Z").arg(ticks, 7, 10, QLatin1Char('0'));
+}
+
+void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, Stamp made)
 {
     message.insert(QStringLiteral("engineId"), engineId.toString(QUuid::WithoutBraces));
-    message.insert(QStringLiteral("timestamp"), dateTime(now));
+    message.insert(QStringLiteral("timestamp"), dateTime(made));
     message.insert(QStringLiteral("sequenceNumber"), sequenceNumber);
 }
 

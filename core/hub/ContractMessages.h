@@ -12,6 +12,8 @@
 #include <QStringList>
 #include <QUuid>
 
+#include <functional>
+
 namespace se {
 struct WorkerSnapshot;
 struct EngineMetrics;
@@ -19,8 +21,31 @@ struct EngineSystemInfo;
 
 // The engine-to-hub messages of the contract, built from the domain. Base
 // fields (engineId, timestamp, sequenceNumber) are added by fillBase() when
-// a message leaves, so that they say when it was sent.
+// a message leaves; its timestamp is the stamp it was given when it was made.
 namespace contract {
+
+// The moment a message was made: 100 ns ticks since 1970-01-01 UTC, the
+// precision of .NET's DateTime.
+using Stamp = qint64;
+
+// Stamps for messages. A hub discards a worker message whose timestamp is not
+// newer than the last it applied for that worker, so stamps follow the wall
+// clock but are strictly increasing: never two alike, never going back when
+// the wall clock steps back.
+class MessageClock {
+public:
+    using Source = std::function<Stamp()>;
+    explicit MessageClock(Source now = wallClock) : m_now(std::move(now)) {}
+    Stamp next();
+    static Stamp wallClock();
+
+private:
+    Source m_now;
+    Stamp m_last = 0;
+};
+
+// ISO 8601, UTC, 7 fractional digits, 'Z'.
+QString dateTime(Stamp stamp);
 
 // One message a hub takes at most: larger ones make it drop the connection.
 constexpr qsizetype kHubMessageLimit = 256 * 1024;
@@ -63,7 +88,7 @@ QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int seq
 QJsonObject metric(const EngineMetrics &metrics);
 QJsonObject systemInfo(const EngineSystemInfo &info);
 
-void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, const QDateTime &now);
+void fillBase(QJsonObject &message, const QUuid &engineId, int sequenceNumber, Stamp made);
 
 } // namespace contract
 } // namespace se

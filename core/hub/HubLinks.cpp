@@ -49,21 +49,22 @@ HubLinks::HubLinks(Engine &engine, ControlServer &control, QObject *parent)
     using T = contract::ChangeEventType;
     connect(&workers, &WorkerManager::workerAdded, this, [this](Worker *w) { onWorkerChanged(w, T::Created); });
     connect(&workers, &WorkerManager::workerChanged, this, [this](Worker *w) { onWorkerChanged(w, T::Updated); });
-    connect(&workers, &WorkerManager::workerRemoved, this, [this](const QString &, const WorkerSnapshot &last) {
+    connect(&workers, &WorkerManager::workerRemoved, this, [this](const QString &id, const WorkerSnapshot &last) {
+        m_shown.remove(id);
         broadcast(message(OutgoingMessage::Kind::WorkerEvent, "ReceiveWorkerEvent",
-                          {contract::workerChangeEvent(last, T::Deleted)}, nextCreated()));
+                          {contract::workerChangeEvent(last, T::Deleted)}, stamp()));
     });
     connect(&workers, &WorkerManager::workerPicture, this, &HubLinks::onPicture);
     connect(&workers, &WorkerManager::workerLog, this, [this](Worker *w, const LogEntry &e) {
-        broadcast(message(OutgoingMessage::Kind::Log, "ReceiveWorkerLog", {contract::workerLog(w->id(), e)}, nextCreated()));
+        broadcast(message(OutgoingMessage::Kind::Log, "ReceiveWorkerLog", {contract::workerLog(w->id(), e)}, stamp()));
     });
     connect(&engine.log(), &EngineLog::lineAppended, this, [this](const LogEntry &e) {
-        broadcast(message(OutgoingMessage::Kind::Log, "ReceiveEngineLog", {contract::engineLog(e)}, nextCreated()));
+        broadcast(message(OutgoingMessage::Kind::Log, "ReceiveEngineLog", {contract::engineLog(e)}, stamp()));
     });
     connect(&engine, &Engine::identityChanged, this, &HubLinks::announceEngineChange);
 
     connect(&engine.metrics(), &MetricsSampler::sampled, this, [this](const EngineMetrics &m) {
-        broadcast(message(OutgoingMessage::Kind::Metric, "ReceiveMetric", {contract::metric(m)}, nextCreated()));
+        broadcast(message(OutgoingMessage::Kind::Metric, "ReceiveMetric", {contract::metric(m)}, stamp()));
     });
 
     control.addVerb(QStringLiteral("hub"), [this](const QJsonObject &request) -> ControlServer::Reply {
@@ -193,13 +194,19 @@ void HubLinks::broadcast(OutgoingMessage m)
 void HubLinks::announceEngineChange()
 {
     broadcast(message(OutgoingMessage::Kind::EngineEvent, "ReceiveEngineEvent",
-                      {contract::engineChangeEvent(engineFacts(), contract::ChangeEventType::Updated)}, nextCreated()));
+                      {contract::engineChangeEvent(engineFacts(), contract::ChangeEventType::Updated)}, stamp()));
 }
 
 void HubLinks::onWorkerChanged(Worker *w, contract::ChangeEventType type)
 {
-    broadcast(message(OutgoingMessage::Kind::WorkerEvent, "ReceiveWorkerEvent",
-                      {contract::workerChangeEvent(m_engine.workers().snapshot(w), type)}, nextCreated()));
+    // A change the hubs cannot see (a status text, a counter they do not
+    // show) is not worth an event.
+    const QJsonObject event = contract::workerChangeEvent(m_engine.workers().snapshot(w), type);
+    QJsonObject &shown = m_shown[w->id()];
+    if (type == contract::ChangeEventType::Updated && event == shown)
+        return;
+    shown = event;
+    broadcast(message(OutgoingMessage::Kind::WorkerEvent, "ReceiveWorkerEvent", {event}, stamp()));
 }
 
 void HubLinks::onPicture(Worker *w)
@@ -215,7 +222,7 @@ void HubLinks::onPicture(Worker *w)
     }
     m_oversized.remove(w->id());
     broadcast(message(OutgoingMessage::Kind::Image, "ReceiveImage", {contract::workerImage(w->id(), jpeg, w->pictureSequence())},
-                      nextCreated(), w->id()));
+                      stamp(), w->id()));
 }
 
 } // namespace se

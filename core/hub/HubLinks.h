@@ -39,7 +39,8 @@ public:
     QUuid engineId() const { return m_engineId; }
     QJsonArray workerSnapshot() const; // WorkerChangeEvents of every worker, for SynchronizeWorkers
     QJsonObject systemInfo() const;
-    qint64 nextCreated() { return ++m_created; }
+    // The stamp of a message made now (its timestamp, and the order of making).
+    contract::Stamp stamp() { return m_clock.next(); }
     int nextSequenceNumber() { return ++m_sequence; }
     HubCommands &commands() { return *m_commands; }
 
@@ -56,7 +57,8 @@ private:
     std::vector<std::unique_ptr<HubLink>> m_links;
     QUuid m_engineId;
     QSet<QString> m_oversized; // workers whose thumbnails are too large to send
-    qint64 m_created = 0;
+    QHash<QString, QJsonObject> m_shown; // per worker, what its last event told the hubs
+    contract::MessageClock m_clock;
     int m_sequence = 0;
     bool m_connecting = false;
 };

@@ -10,14 +10,15 @@
 namespace se {
 
 // One message on its way to a hub: a method and its arguments, whose base
-// fields (engineId, timestamp, sequenceNumber) are filled in when it leaves.
+// fields (engineId, sequenceNumber) are filled in when it leaves, and its
+// timestamp from the stamp it was made with.
 struct OutgoingMessage {
     enum class Kind { Control, WorkerEvent, EngineEvent, Log, Image, Metric };
     Kind kind = Kind::Control;
     QString method;
     QJsonArray arguments;
     QString key;        // Image: the worker; only the newest per key is kept
-    qint64 created = 0; // the engine-wide order of creation
+    qint64 created = 0; // its stamp (contract::Stamp): when it was made, the engine-wide order
 };
 
 // A hub's outgoing queue: bounded, and knowing what matters. Only the newest

@@ -53,6 +53,34 @@ private Q_SLOTS:
         QCOMPARE(contract::dateTime(t), QStringLiteral("2024-10-25T12:34:56.1230000Z"));
     }
 
+    void stampsAreWrittenToTheHundredNanosecond()
+    {
+        const QDateTime t(QDate(2024, 10, 25), QTime(12, 34, 56), Qt::UTC);
+        const contract::Stamp stamp = t.toSecsSinceEpoch() * 10000000 + 1234567;
+        QCOMPARE(contract::dateTime(stamp), QStringLiteral("2024-10-25T12:34:56.1234567Z"));
+        QCOMPARE(contract::dateTime(contract::Stamp(0)), QStringLiteral("1970-01-01T00:00:00.0000000Z"));
+        // The wall clock, to well within a second.
+        const qint64 wallMs = contract::MessageClock::wallClock() / 10000;
+        QVERIFY(qAbs(wallMs - QDateTime::currentMSecsSinceEpoch()) < 1000);
+    }
+
+    void messageStampsAreStrictlyIncreasingWhateverTheWallClockDoes()
+    {
+        contract::Stamp wall = 1000;
+        contract::MessageClock clock([&wall] { return wall; });
+        QCOMPARE(clock.next(), 1000);
+        QCOMPARE(clock.next(), 1001); // the same instant: still newer
+        wall = 500;                   // the wall clock steps back
+        QCOMPARE(clock.next(), 1002);
+        wall = 5000;
+        QCOMPARE(clock.next(), 5000);
+        // Made in the same millisecond, two messages still differ as a hub reads them.
+        contract::MessageClock real;
+        const contract::Stamp a = real.next(), b = real.next();
+        QVERIFY(contract::dateTime(a) != contract::dateTime(b));
+        QVERIFY(contract::dateTime(a) < contract::dateTime(b));
+    }
+
     void fieldsAreReadInAnyCase()
     {
         const QJsonObject o{{QStringLiteral("WorkerId"), QStringLiteral("a")}, {QStringLiteral("NAME"), QStringLiteral("b")}};
