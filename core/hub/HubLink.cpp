@@ -21,6 +21,15 @@ namespace {
 // hub's backlog waits in the bounded queue, where it is coalesced and counted.
 constexpr qint64 kSocketHighWater = 256 * 1024;
 constexpr int kRegisterTimeoutMs = 10000;
+// A link up this long has recovered: its next failure backs off from the start.
+constexpr int kStableLinkMs = 30000;
+// A hub that reads nothing for this long while we have something for it is
+// left and reconnected (and resynchronised).
+constexpr int kWriteTimeoutMs = 10000;
+// Nothing a hub sends an engine comes near this; a larger message is refused
+// before it is held.
+constexpr qint64 kMaxIncomingMessage = 1024 * 1024;
+constexpr int kDropWarningEveryMs = 10000;
 } // namespace
 
 HubLink::HubLink(HubEntry entry, HubLinks &owner, QObject *parent)
@@ -28,6 +37,11 @@ HubLink::HubLink(HubEntry entry, HubLinks &owner, QObject *parent)
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &HubLink::start);
+    m_pumpWatch.setInterval(1000);
+    connect(&m_pumpWatch, &QTimer::timeout, this, [this] {
+        if (!m_queue.isEmpty())
+            pump();
+    });
 }
 
 HubLink::~HubLink()
@@ -60,23 +74,23 @@ void HubLink::start()
         m_connection->disconnect(this);
         m_connection.release()->deleteLater(); // may be inside its own signal
     }
-    auto builder = signalr::HubConnectionBuilder().withUrl(connectionUrl()).withAutomaticReconnect(signalr::RetryPolicy::forever(1000, 30000, 0.2));
+    // No automatic reconnect inside the connection: every loss comes back here,
+    // to one back-off, and every new connection registers and synchronises.
+    auto builder = signalr::HubConnectionBuilder().withUrl(connectionUrl());
     if (!m_entry.apiKey.isEmpty()) {
         const QString key = m_entry.apiKey;
         builder.withAccessTokenProvider([key] { return key; });
     }
-    m_connection.reset(builder.build());
+    signalr::HubConnectionOptions options = builder.options();
+    options.writeTimeoutMs = kWriteTimeoutMs;
+    options.maxRecordBytes = kMaxIncomingMessage;
+    m_connection = std::make_unique<signalr::HubConnection>(options);
     signalr::HubConnection *c = m_connection.get();
     for (const QString &method : HubCommands::methods())
         c->on(method, [this, method](const QJsonArray &arguments, signalr::ClientResult result) {
             result.resolve(m_owner.commands().handle(method, arguments));
         });
     connect(c, &signalr::HubConnection::connected, this, &HubLink::onConnected);
-    connect(c, &signalr::HubConnection::reconnected, this, &HubLink::onConnected);
-    connect(c, &signalr::HubConnection::reconnecting, this, [this](const QString &why) {
-        m_synchronised = false;
-        setState(QStringLiteral("Reconnecting"), why);
-    });
     connect(c, &signalr::HubConnection::startFailed, this, [this](const QString &why) { retryLater(why); });
     connect(c, &signalr::HubConnection::closed, this, [this](const QString &why) {
         if (!m_stopped && !m_retry.isActive())
@@ -91,6 +105,7 @@ void HubLink::stop()
 {
     m_stopped = true;
     m_retry.stop();
+    m_pumpWatch.stop();
     m_synchronised = false;
     if (m_connection) {
         m_connection->disconnect(this);
@@ -110,15 +125,13 @@ void HubLink::registerEngine()
 {
     const contract::EngineFacts facts = m_owner.engineFacts();
     QJsonObject info = contract::engineInfo(facts);
-    contract::fillBase(info, facts.identity.id, m_owner.nextSequenceNumber(), QDateTime::currentDateTimeUtc());
+    contract::fillBase(info, facts.identity.id, m_owner.nextSequenceNumber(), m_owner.stamp());
     signalr::InvocationReply *reply = m_connection->invoke(QStringLiteral("RegisterEngineConnection"), {info}, kRegisterTimeoutMs);
     QPointer<signalr::HubConnection> connection = m_connection.get();
     connect(reply, &signalr::InvocationReply::finished, this, [this, connection](const QJsonValue &accepted) {
         if (connection != m_connection.get())
             return; // an answer for a connection we have since replaced
         if (accepted.toBool()) {
-            m_failures = 0;
-            m_lastLoggedFailure.clear();
             synchronise();
             return;
         }
@@ -133,8 +146,6 @@ void HubLink::registerEngine()
     connect(reply, &signalr::InvocationReply::errorOccurred, this, [this, connection](const QString &error) {
         if (connection != m_connection.get() || m_stopped)
             return;
-        if (m_connection->state() == signalr::HubConnection::State::Reconnecting)
-            return; // the reconnect registers again
         const QString why = QStringLiteral("registration failed: %1").arg(error);
         m_connection->disconnect(this);
         m_connection->stop();
@@ -146,14 +157,15 @@ void HubLink::synchronise()
 {
     const contract::EngineFacts facts = m_owner.engineFacts();
     const QUuid engineId = facts.identity.id;
-    const QDateTime now = QDateTime::currentDateTimeUtc();
 
     QJsonObject system = m_owner.systemInfo();
-    contract::fillBase(system, engineId, m_owner.nextSequenceNumber(), now);
+    contract::fillBase(system, engineId, m_owner.nextSequenceNumber(), m_owner.stamp());
     m_connection->send(QStringLiteral("ReceiveEngineSystemInfo"), {system});
 
-    // Everything queued before this snapshot is in it: those events are stale.
-    const qint64 mark = m_owner.nextCreated();
+    // Every entry carries the snapshot's stamp. Worker events made before it
+    // are in the snapshot: they are stale for this hub (which would discard
+    // them anyway); every later one is newer than the snapshot.
+    const contract::Stamp now = m_owner.stamp();
     QJsonArray workers = m_owner.workerSnapshot();
     for (auto it = workers.begin(); it != workers.end(); ++it) {
         QJsonObject w = it->toObject();
@@ -175,8 +187,13 @@ void HubLink::synchronise()
             << "KB, more than one hub message holds (" << contract::kHubMessageLimit / 1024
             << "KB); sent one worker event each instead, so a worker removed while this hub was away may stay on it";
     }
-    m_queue.dropWorkerEventsBefore(mark);
+    m_queue.dropWorkerEventsBefore(now);
     m_synchronised = true;
+    m_upSince.start();
+    if (!m_lastLoggedFailure.isEmpty())
+        qCInfo(lcHubLink).noquote() << m_entry.url << ": connected again after" << m_failures << "failed attempts";
+    m_lastLoggedFailure.clear();
+    m_pumpWatch.start();
     setState(QStringLiteral("Connected"));
     pump();
 }
@@ -198,17 +215,27 @@ void HubLink::pump()
             break;
         send(*m);
     }
+    warnDrops();
+}
+
+// At most every few seconds, however often the queue overflows.
+void HubLink::warnDrops()
+{
+    if (m_dropsTold.isValid() && m_dropsTold.elapsed() < kDropWarningEveryMs)
+        return;
     const OutgoingQueue::Dropped dropped = m_queue.takeDropped();
-    if (dropped.any())
-        qCWarning(lcHubLink).noquote() << m_entry.url << ": the hub is too slow; dropped" << dropped.events << "events and"
-                                       << dropped.logs << "log lines (kept the newest)";
+    if (!dropped.any())
+        return;
+    m_dropsTold.start();
+    qCWarning(lcHubLink).noquote() << m_entry.url << ": the hub is too slow; dropped" << dropped.events << "events and"
+                                   << dropped.logs << "log lines (kept the newest)";
 }
 
 void HubLink::send(OutgoingMessage &m)
 {
     if (!m.arguments.isEmpty() && m.arguments.first().isObject()) {
         QJsonObject first = m.arguments.first().toObject();
-        contract::fillBase(first, m_owner.engineId(), m_owner.nextSequenceNumber(), QDateTime::currentDateTimeUtc());
+        contract::fillBase(first, m_owner.engineId(), m_owner.nextSequenceNumber(), m.created);
         m.arguments[0] = first;
     }
     m_connection->send(m.method, m.arguments);
@@ -217,8 +244,12 @@ void HubLink::send(OutgoingMessage &m)
 void HubLink::retryLater(const QString &why)
 {
     m_synchronised = false;
+    m_pumpWatch.stop();
     if (m_stopped)
         return;
+    if (m_upSince.isValid() && m_upSince.elapsed() >= kStableLinkMs)
+        m_failures = 0;
+    m_upSince.invalidate();
     ++m_failures;
     const double base = std::min(30000.0, 1000.0 * std::pow(2.0, std::min(m_failures - 1, 8)));
     const int delay = int(base * (0.8 + 0.4 * QRandomGenerator::global()->generateDouble()));

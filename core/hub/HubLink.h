@@ -4,6 +4,7 @@
 #include "OutgoingQueue.h"
 #include "Store.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -20,7 +21,9 @@ class HubLinks;
 // One StreamHub: its SignalR connection, its own outgoing queue and its own
 // reconnect loop that never gives up. On every (re)connect it registers the
 // engine, sends the system info and synchronises every worker; then events
-// flow, and the hub's commands are answered.
+// flow, and the hub's commands are answered. Every failed connection, one that
+// opened and then failed included, backs off; a hub that stops reading is
+// left and reconnected.
 class HubLink : public QObject {
     Q_OBJECT
 public:
@@ -44,6 +47,7 @@ private:
     void registerEngine();
     void synchronise();
     void pump();
+    void warnDrops();
     void send(OutgoingMessage &message);
     void setState(const QString &state, const QString &error = {});
     void retryLater(const QString &why);
@@ -59,7 +63,10 @@ private:
     QString m_lastError;
     QDateTime m_since = QDateTime::currentDateTimeUtc();
     QTimer m_retry;
-    int m_failures = 0; // in a row, for the backoff of our own retries
+    QTimer m_pumpWatch;      // pumps what waits even if a write signal was missed
+    QElapsedTimer m_upSince; // synchronised since
+    QElapsedTimer m_dropsTold;
+    int m_failures = 0; // since the link was last stable, for the back-off
     QString m_lastLoggedFailure; // repeats of it go to the debug level
 };
 
