@@ -58,6 +58,29 @@ public:
 
     void post(const QString &path) { http("POST", path); }
 
+    // StreamHub's view of an engine's workers after its "discard if not newer"
+    // rule: {workers: [WorkerChangeEvent], discarded: N, discards: [{method, workerId, timestamp, ...}]}.
+    QJsonObject view(const QString &engineId)
+    {
+        return QJsonDocument::fromJson(http("GET", QStringLiteral("/streamhub-test/view/%1").arg(engineId))).object();
+    }
+
+    // The hub stops handling messages, and resumes by itself after ms.
+    void stopReadingFor(int ms) { http("POST", QStringLiteral("/streamhub-test/stop-reading?ms=%1").arg(ms)); }
+
+    // {negotiates, webSockets, negotiateTimes, webSocketTimes} of a /hostile/{kind} server.
+    QJsonObject hostile(const QString &kind)
+    {
+        return QJsonDocument::fromJson(http("GET", QStringLiteral("/streamhub-test/hostile/%1").arg(kind))).object();
+    }
+
+    // UpdateMetric-{engineId} broadcasts sent to all clients so far, and their period (0: off).
+    qint64 broadcasts()
+    {
+        return QJsonDocument::fromJson(http("GET", QStringLiteral("/streamhub-test/broadcasts"))).object().value(QStringLiteral("sent")).toInteger();
+    }
+    void setBroadcastPeriod(int ms) { http("POST", QStringLiteral("/streamhub-test/broadcast-period/%1").arg(ms)); }
+
 private:
     const TestHubProcess &m_hub;
     QNetworkAccessManager m_nam;

@@ -9,8 +9,35 @@ namespace TestHub.StreamHubStandIn;
 //   POST /streamhub-test/invoke/{engineId}/{method}  body: the argument (JSON); the engine's
 //                                                    CommandResult, as StreamHub calls it (client result, 5 s)
 //   POST /streamhub-test/refuse/{on}                 RegisterEngineConnection answers false
-//   POST /streamhub-test/stop-reading, /resume-reading
-//   POST /streamhub-test/reset                       forget what was received
+//   POST /streamhub-test/stop-reading[?ms=N]         hub methods wait (then run in arrival order) until
+//                                                    /resume-reading, or by themselves after N > 0 ms
+//   POST /streamhub-test/resume-reading
+//   POST /streamhub-test/reset                       forget what was received (not the views)
+//   GET  /streamhub-test/view/{engineId}             the workers as StreamHub applied them: per worker the
+//                                                    last applied message; a worker message not newer
+//                                                    (Timestamp ticks <=) than that worker's last applied
+//                                                    one is discarded:
+//                                                    {workers: [WorkerChangeEvent, by workerId], discarded: N,
+//                                                     discards: [{method, workerId, timestamp, ticks,
+//                                                                 lastApplied, state, changeEventType, at}]}
+//                                                    (the last 200 discards; timestamps "O", 7 digits);
+//                                                    an unknown engine: {workers: [], discarded: 0, discards: []}.
+//                                                    SynchronizeWorkers drops the workers it does not list;
+//                                                    Deleted drops one; both keep its last timestamp
+//   POST /streamhub-test/reset-view                  forget every engine's view
+//   POST /streamhub-test/broadcast-period/{ms}       UpdateMetric-{engineId} to all clients every ms, for
+//                                                    every registered engine: its last EngineMetric, or
+//                                                    {engineId, noMetricYet: true} (default 2000; 0: off)
+//   GET  /streamhub-test/broadcasts                  {sent: N} UpdateMetric broadcasts sent so far
+//   GET  /streamhub-test/hostile/{kind}              {negotiates: N, webSockets: N, negotiateTimes: [iso],
+//                                                    webSocketTimes: [iso]} for kind = huge-negotiate,
+//                                                    huge-negotiate-length, huge-frame, garbage,
+//                                                    garbage-handshake (the /hostile/... servers:
+//                                                    HostileHubs.cs); 404 {error} for another kind
+//   POST /streamhub-test/hostile/reset               zero those counts
+//   /hostile/huge-negotiate/{mb}, /hostile/huge-negotiate-length/{mb}, /hostile/huge-frame/{mb},
+//   /hostile/garbage, /hostile/garbage-handshake      hub URLs for an engine: broken or malicious
+//                                                    hubs (negotiate + WebSocket), see HostileHubs.cs
 //   POST /streamhub-test/record-streams/{on}         keep (or only count) pictures and logs
 //   GET  /streamhub-test/freshness?maxAgeMs=1000     how many workers' newest picture is younger than that
 //   POST /streamhub-test/bench/{engineId}/{method}?n=N  body: the argument; N sequential client-result
@@ -20,6 +47,8 @@ public static class StreamHubEndpoints
     public static IServiceCollection AddStreamHubStandIn(this IServiceCollection services)
     {
         services.AddSingleton<StreamHubRecorder>();
+        services.AddSingleton<HostileStats>();
+        services.AddHostedService<StreamHubBroadcaster>();
         // StreamHub's limits, as the contract states them.
         services.AddSignalR().AddHubOptions<StreamHub>(o =>
         {
@@ -31,6 +60,7 @@ public static class StreamHubEndpoints
 
     public static WebApplication MapStreamHubStandIn(this WebApplication app)
     {
+        app.MapHostileHubs(); // /hostile/...
         app.MapHub<StreamHub>("/streamhub", o => o.AllowStatefulReconnects = false);
         var g = app.MapGroup("/streamhub-test");
         g.MapGet("/received", (StreamHubRecorder r, string? method, int? since) =>
@@ -43,9 +73,35 @@ public static class StreamHubEndpoints
         g.MapGet("/count", (StreamHubRecorder r) => Results.Json(new { count = r.Received.Count }));
         g.MapGet("/engines", (StreamHubRecorder r) => Results.Json(r.Engines.Keys));
         g.MapPost("/refuse/{on}", (StreamHubRecorder r, bool on) => { r.RefuseRegistration = on; return Results.Ok(); });
-        g.MapPost("/stop-reading", (StreamHubRecorder r) => { r.ReadingGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); return Results.Ok(); });
-        g.MapPost("/resume-reading", (StreamHubRecorder r) => { r.ReadingGate?.TrySetResult(); r.ReadingGate = null; return Results.Ok(); });
+        g.MapPost("/stop-reading", (StreamHubRecorder r, int? ms) =>
+        {
+            if (ms is < 0)
+                return Results.BadRequest(new { error = "ms must be >= 0" });
+            r.StopReading(ms);
+            return Results.Ok();
+        });
+        g.MapPost("/resume-reading", (StreamHubRecorder r) => { r.ResumeReading(); return Results.Ok(); });
         g.MapPost("/reset", (StreamHubRecorder r) => { r.Received.Clear(); return Results.Ok(); });
+        g.MapGet("/view/{engineId}", (StreamHubRecorder r, string engineId) =>
+        {
+            if (!Guid.TryParse(engineId, out var id) || !r.Views.TryGetValue(id, out var view))
+                return Results.Json(new { workers = Array.Empty<WorkerChangeEvent>(), discarded = 0L, discards = Array.Empty<EngineView.Discard>() },
+                                    StreamHubRecorder.Json);
+            var (workers, discarded, discards) = view.Snapshot();
+            return Results.Json(new { workers, discarded, discards }, StreamHubRecorder.Json);
+        });
+        g.MapPost("/reset-view", (StreamHubRecorder r) => { r.Views.Clear(); return Results.Ok(); });
+        g.MapPost("/broadcast-period/{ms:int}", (StreamHubRecorder r, int ms) =>
+        {
+            if (ms < 0)
+                return Results.BadRequest(new { error = "ms must be >= 0" });
+            r.SetBroadcastPeriod(ms);
+            return Results.Ok();
+        });
+        g.MapGet("/broadcasts", (StreamHubRecorder r) => Results.Json(new { sent = Interlocked.Read(ref r.BroadcastsSent) }));
+        g.MapGet("/hostile/{kind}", (HostileStats s, string kind) =>
+            s[kind] is { } k ? Results.Json(k.Snapshot()) : Results.NotFound(new { error = $"unknown kind {kind}", kinds = HostileStats.Kinds }));
+        g.MapPost("/hostile/reset", (HostileStats s) => { s.Reset(); return Results.Ok(); });
         g.MapPost("/record-streams/{on}", (StreamHubRecorder r, bool on) => { r.RecordStreams = on; return Results.Ok(); });
         g.MapGet("/freshness", (StreamHubRecorder r, int? maxAgeMs) =>
         {
