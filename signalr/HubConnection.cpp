@@ -1,12 +1,11 @@
 #include "HubConnection.h"
 
+#include "HttpPost.h"
 #include "Logging.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMetaEnum>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUrlQuery>
 #include <QWebSocket>
@@ -87,10 +86,7 @@ HubConnection::~HubConnection() {
   m_stopping = true;
   m_phase = Phase::Idle;
   teardownSocket();
-  if (m_negotiateReply) {
-    m_negotiateReply->disconnect(this);
-    m_negotiateReply->abort();
-  }
+  delete m_negotiation;
 }
 
 void HubConnection::setState(State s) {
@@ -160,9 +156,6 @@ void HubConnection::beginAttempt() {
 }
 
 void HubConnection::negotiate(const QUrl &base, int redirects) {
-  m_phase = Phase::Negotiating;
-  if (!m_nam)
-    m_nam = new QNetworkAccessManager(this);
   QUrl url = withPathSuffix(base, QStringLiteral("/negotiate"));
   if (url.scheme() == QLatin1String("ws"))
     url.setScheme(QStringLiteral("http"));
@@ -174,48 +167,51 @@ void HubConnection::negotiate(const QUrl &base, int redirects) {
   if (m_options.statefulReconnect)
     q.addQueryItem(QStringLiteral("useStatefulReconnect"), QStringLiteral("true"));
   url.setQuery(q);
-  QNetworkRequest req(url);
-  req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("text/plain;charset=UTF-8"));
-  req.setRawHeader("X-Requested-With", "XMLHttpRequest");
-  for (const auto &h : m_options.headers)
-    req.setRawHeader(h.first, h.second);
+  post(url, base, redirects);
+}
+
+// One negotiate request; an HTTP redirect is followed (never from https to http).
+void HubConnection::post(const QUrl &url, const QUrl &base, int redirects) {
+  m_phase = Phase::Negotiating;
+  HttpPost::Request request;
+  request.url = url;
+  request.headers = {{"Content-Type", "text/plain;charset=UTF-8"}, {"X-Requested-With", "XMLHttpRequest"}};
+  request.headers += m_options.headers;
   if (!m_accessToken.isEmpty())
-    req.setRawHeader("Authorization", "Bearer " + m_accessToken.toUtf8());
-  if (m_options.sslConfiguration)
-    req.setSslConfiguration(*m_options.sslConfiguration);
-  req.setTransferTimeout(m_options.negotiateTimeoutMs);
-  req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    request.headers.append({"Authorization", "Bearer " + m_accessToken.toUtf8()});
+  request.sslConfiguration = m_options.sslConfiguration;
+  request.maxBodyBytes = m_options.maxNegotiateBytes;
+  request.timeoutMs = m_options.negotiateTimeoutMs;
   qCDebug(lcSignalR) << "negotiate" << url;
-  QNetworkReply *reply = m_nam->post(req, QByteArray());
-  m_negotiateReply = reply;
-  // A negotiate answer is a few hundred bytes: a larger one is refused as it
-  // arrives, never held whole (a broken or hostile server could send gigabytes).
-  reply->setReadBufferSize(m_options.maxNegotiateBytes + 1);
-  auto refuseOversized = [this, reply] {
-    const qint64 announced = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
-    if (reply != m_negotiateReply || m_phase != Phase::Negotiating
-        || std::max(announced, reply->bytesAvailable()) <= m_options.maxNegotiateBytes)
+  auto *negotiation = new HttpPost(request, this);
+  m_negotiation = negotiation;
+  connect(negotiation, &HttpPost::finished, this, [this, negotiation, url, base, redirects](const HttpPost::Answer &answer) {
+    negotiation->deleteLater();
+    if (negotiation != m_negotiation)
       return;
-    reply->disconnect(this);
-    reply->deleteLater();
-    attemptFailed(QStringLiteral("Negotiate failed: the answer is larger than %1 bytes.").arg(m_options.maxNegotiateBytes));
-  };
-  connect(reply, &QNetworkReply::metaDataChanged, this, refuseOversized);
-  connect(reply, &QNetworkReply::readyRead, this, refuseOversized);
-  connect(reply, &QNetworkReply::finished, this, [this, reply, base, redirects] {
-    reply->deleteLater();
-    if (reply != m_negotiateReply)
-      return;
-    m_negotiateReply = nullptr;
+    m_negotiation = nullptr;
     if (m_phase != Phase::Negotiating)
       return;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->readAll();
-    if (reply->error() != QNetworkReply::NoError || status != 200) {
-      attemptFailed(QStringLiteral("Negotiate failed: %1%2")
-                        .arg(status ? QStringLiteral("HTTP %1 ").arg(status) : QString(), reply->errorString()));
+    if (!answer.error.isEmpty()) {
+      attemptFailed(QStringLiteral("Negotiate failed: %1").arg(answer.error));
       return;
     }
+    if (answer.status >= 300 && answer.status < 400 && !answer.location.isEmpty()) {
+      const QUrl next = url.resolved(QUrl::fromEncoded(answer.location));
+      if (redirects >= MaxRedirects || (url.scheme() == QLatin1String("https") && next.scheme() != QLatin1String("https"))) {
+        attemptFailed(QStringLiteral("Negotiate failed: HTTP %1 to %2 not followed (too many redirects, or less safe).")
+                          .arg(answer.status)
+                          .arg(next.toString(QUrl::RemoveQuery)));
+        return;
+      }
+      post(next, base, redirects + 1);
+      return;
+    }
+    if (answer.status != 200) {
+      attemptFailed(QStringLiteral("Negotiate failed: HTTP %1").arg(answer.status));
+      return;
+    }
+    const QByteArray &body = answer.body;
     QJsonParseError pe;
     const QJsonObject o = QJsonDocument::fromJson(body, &pe).object();
     if (pe.error != QJsonParseError::NoError) {
@@ -255,6 +251,7 @@ void HubConnection::negotiate(const QUrl &base, int redirects) {
     m_stateful = m_options.statefulReconnect && o.value(QLatin1String("useStatefulReconnect")).toBool();
     openWebSocket(webSocketUrl(base));
   });
+  negotiation->start();
 }
 
 QUrl HubConnection::webSocketUrl(const QUrl &base) const {
@@ -905,10 +902,10 @@ void HubConnection::startStatefulReattach() {
 void HubConnection::attemptFailed(const QString &error) {
   qCDebug(lcSignalR) << "connect attempt failed:" << error; // the caller hears it: startFailed or the next retry
   teardownSocket();
-  if (m_negotiateReply) {
-    QNetworkReply *r = m_negotiateReply;
-    m_negotiateReply = nullptr;
-    r->abort();
+  if (m_negotiation) {
+    m_negotiation->abort();
+    m_negotiation->deleteLater();
+    m_negotiation = nullptr;
   }
   m_phase = Phase::Idle;
   if (m_stopping || m_state == State::Disconnecting) {
@@ -959,10 +956,10 @@ void HubConnection::finishClose(const QString &error) {
   teardownSocket();
   m_retryTimer.stop();
   m_reattachTimer.stop();
-  if (m_negotiateReply) {
-    QNetworkReply *r = m_negotiateReply;
-    m_negotiateReply = nullptr;
-    r->abort();
+  if (m_negotiation) {
+    m_negotiation->abort();
+    m_negotiation->deleteLater();
+    m_negotiation = nullptr;
   }
   m_phase = Phase::Idle;
   m_stateful = false;

@@ -31,11 +31,11 @@
 #include <optional>
 #include <type_traits>
 
-class QNetworkAccessManager;
-class QNetworkReply;
 class QWebSocket;
 
 namespace signalr {
+
+class HttpPost;
 
 struct HubConnectionOptions {
   QUrl url;                                        // http(s)://host/hub (ws(s):// too)
@@ -154,7 +154,7 @@ private:
   void setState(State s);
   void beginAttempt();
   void negotiate(const QUrl &url, int redirects);
-  void onNegotiateFinished(QNetworkReply *reply, int redirects);
+  void post(const QUrl &url, const QUrl &base, int redirects);
   void openWebSocket(const QUrl &url);
   void onSocketConnected();
   void onSocketDisconnected();
@@ -197,8 +197,7 @@ private:
   HubConnectionOptions m_options;
   State m_state = State::Disconnected;
   Phase m_phase = Phase::Idle;
-  QNetworkAccessManager *m_nam = nullptr;
-  QPointer<QNetworkReply> m_negotiateReply;
+  QPointer<HttpPost> m_negotiation;
   QWebSocket *m_socket = nullptr;
   RecordReader m_reader;
   QString m_connectionId;
