@@ -97,7 +97,7 @@ void HubLink::start()
             retryLater(why.isEmpty() ? QStringLiteral("the connection closed") : why);
     });
     connect(c, &signalr::HubConnection::bytesWritten, this, &HubLink::pump);
-    setState(QStringLiteral("Connecting"));
+    setState(QStringLiteral("Connecting"), m_lastError); // the last failure stays told until it connects
     c->start();
 }
 
@@ -117,7 +117,7 @@ void HubLink::stop()
 
 void HubLink::onConnected()
 {
-    setState(QStringLiteral("Registering"));
+    setState(QStringLiteral("Registering"), m_lastError);
     registerEngine();
 }
 
