@@ -37,20 +37,30 @@ public class StreamHubRecorder
     public void Record(string method, object payload) =>
         Received.Enqueue((method, DateTime.UtcNow, JsonSerializer.SerializeToElement(payload, payload.GetType(), Json)));
 
-    // Hub methods run one at a time, in the order they arrived, after the
+    // Worker messages run one at a time, in the order they arrived, after the
     // reading gate: SignalR starts up to MaximumParallelInvocationsPerClient
     // of them at once, and a released gate must not reorder what was waiting
     // behind it (the view's "discard if not newer" rule would see the
-    // shuffle). Dispose the Turn once the message is handled.
+    // shuffle). Pictures, logs and metrics run side by side, as on StreamHub:
+    // queued behind one another they would hold up the hub's reading, and the
+    // command answers with it. Dispose the Turn once the message is handled.
     private readonly object _turnLock = new();
     private Task _lastTurn = Task.CompletedTask;
 
-    public readonly struct Turn(TaskCompletionSource done) : IDisposable
+    public readonly struct Turn(TaskCompletionSource? done) : IDisposable
     {
-        public void Dispose() => done.TrySetResult();
+        public void Dispose() => done?.TrySetResult();
     }
 
     public async Task<Turn> Gate()
+    {
+        var gate = ReadingGate;
+        if (gate != null)
+            await gate.Task;
+        return new Turn(null);
+    }
+
+    public async Task<Turn> OrderedGate()
     {
         var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task previous;
@@ -178,13 +188,13 @@ public class StreamHub(StreamHubRecorder recorder) : Hub
     public async Task ReceiveEngineSystemInfo(EngineSystemInfoModel info) { using var turn = await recorder.Gate(); recorder.Record(nameof(ReceiveEngineSystemInfo), info); }
     public async Task SynchronizeWorkers(List<WorkerChangeEvent> workers, Guid engineId)
     {
-        using var turn = await recorder.Gate();
+        using var turn = await recorder.OrderedGate();
         recorder.Record(nameof(SynchronizeWorkers), new { workers, engineId });
         recorder.View(engineId).Synchronize(workers);
     }
     public async Task ReceiveWorkerEvent(WorkerChangeEvent e)
     {
-        using var turn = await recorder.Gate();
+        using var turn = await recorder.OrderedGate();
         recorder.Record(nameof(ReceiveWorkerEvent), e);
         recorder.View(e.EngineId).Apply(e);
     }
