@@ -11,6 +11,9 @@
 #include <QLocalSocket>
 #include <QTextStream>
 
+#include <cmath>
+#include <tuple>
+
 namespace se {
 
 namespace {
@@ -24,6 +27,21 @@ QString stateName(int state)
     return state >= 0 && state < 5 ? QString::fromLatin1(names[state]) : QString::number(state);
 }
 
+// What reaches the terminal: control characters (a stored name from before
+// they were refused, a log line) are shown as escapes, never obeyed.
+QString printable(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
+            out += QStringLiteral("\\u%1").arg(QString::number(c.unicode(), 16).rightJustified(4, QLatin1Char('0')));
+        else
+            out += c;
+    }
+    return out;
+}
+
 void printTable(QTextStream &out, const QJsonArray &workers)
 {
     const QString format = QStringLiteral("%1  %2  %3  %4  %5  %6  %7");
@@ -33,13 +51,13 @@ void printTable(QTextStream &out, const QJsonArray &workers)
         << '\n';
     for (const QJsonValue &v : workers) {
         const QJsonObject w = v.toObject();
-        out << format.arg(w.value(QStringLiteral("workerId")).toString(), -36)
-                   .arg(w.value(QStringLiteral("name")).toString().left(20), -20)
+        out << format.arg(printable(w.value(QStringLiteral("workerId")).toString()), -36)
+                   .arg(printable(w.value(QStringLiteral("name")).toString()).left(20), -20)
                    .arg(stateName(w.value(QStringLiteral("state")).toInt()), -10)
                    .arg(w.value(QStringLiteral("isEnabled")).toBool() ? QStringLiteral("yes") : QStringLiteral("no"), -7)
                    .arg(w.value(QStringLiteral("watchdogEventCount")).toInt(), 4)
                    .arg(w.value(QStringLiteral("streamer")).toString(), -14)
-                   .arg(w.value(QStringLiteral("statusText")).toString())
+                   .arg(printable(w.value(QStringLiteral("statusText")).toString()))
             << '\n';
     }
 }
@@ -54,18 +72,18 @@ void printDetail(QTextStream &out, const QJsonObject &w)
                      : v.isDouble() ? QString::number(v.toDouble()) : v.toString();
         if (qstrcmp(key, "state") == 0)
             text = stateName(v.toInt());
-        out << QStringLiteral("%1 %2\n").arg(QString::fromLatin1(key) + QLatin1Char(':'), -22).arg(text);
+        out << QStringLiteral("%1 %2\n").arg(QString::fromLatin1(key) + QLatin1Char(':'), -22).arg(printable(text));
     }
     out << "\nrecent log:\n";
     for (const QJsonValue &l : w.value(QStringLiteral("logs")).toArray())
-        out << "  " << l[QStringLiteral("logTimestamp")].toString() << "  " << l[QStringLiteral("message")].toString() << '\n';
+        out << "  " << l[QStringLiteral("logTimestamp")].toString() << "  " << printable(l[QStringLiteral("message")].toString()) << '\n';
     out << "\nchanges:\n";
     for (const QJsonValue &c : w.value(QStringLiteral("changes")).toArray())
-        out << "  " << c[QStringLiteral("changeTimestamp")].toString() << "  " << c[QStringLiteral("changeDescription")].toString()
-            << "  " << c[QStringLiteral("changeDetails")].toString() << '\n';
+        out << "  " << c[QStringLiteral("changeTimestamp")].toString() << "  " << printable(c[QStringLiteral("changeDescription")].toString())
+            << "  " << printable(c[QStringLiteral("changeDetails")].toString()) << '\n';
     out << "\nwatchdog events:\n";
     for (const QJsonValue &e : w.value(QStringLiteral("events")).toArray())
-        out << "  " << e[QStringLiteral("eventTimestamp")].toString() << "  " << e[QStringLiteral("eventMessage")].toString() << '\n';
+        out << "  " << e[QStringLiteral("eventTimestamp")].toString() << "  " << printable(e[QStringLiteral("eventMessage")].toString()) << '\n';
 }
 } // namespace
 
@@ -107,16 +125,26 @@ int runCtl(const QStringList &arguments)
     put(description, "description");
     put(streamer, "streamerType");
     put(command, "command");
-    auto yes = [](const QString &v) { return v == QLatin1String("yes") || v == QLatin1String("on") || v == QLatin1String("true") || v == QLatin1String("1"); };
-    if (p.isSet(enabled)) fields.insert(QStringLiteral("isEnabled"), yes(p.value(enabled)));
-    if (p.isSet(watchdog)) fields.insert(QStringLiteral("imgWatchdogEnabled"), yes(p.value(watchdog)));
+    // Exact words only: "--enabled maybe" is a mistake to point out, not a "no".
+    for (const auto &[opt, key, on, off] : {std::tuple{&enabled, "isEnabled", "yes", "no"},
+                                            std::tuple{&watchdog, "imgWatchdogEnabled", "on", "off"}}) {
+        if (!p.isSet(*opt))
+            continue;
+        const QString v = p.value(*opt);
+        if (v != QLatin1String(on) && v != QLatin1String(off)) {
+            err << "--" << opt->names().first() << " takes " << on << " or " << off << ", not '" << v << "'\n";
+            return 2;
+        }
+        fields.insert(QLatin1StringView(key), v == QLatin1String(on));
+    }
+    // The engine checks the range (the same rule for hubs and the dashboard).
     for (const auto &[opt, key] : {std::pair{&grace, "imgWatchdogGraceTime"}, std::pair{&interval, "imgWatchdogInterval"}}) {
         if (!p.isSet(*opt))
             continue;
         bool ok = false;
         const double s = p.value(*opt).toDouble(&ok);
-        if (!ok) {
-            err << "--" << opt->names().first() << " takes a number of seconds\n";
+        if (!ok || !std::isfinite(s)) {
+            err << "--" << opt->names().first() << " takes a number of seconds, not '" << p.value(*opt) << "'\n";
             return 2;
         }
         fields.insert(QLatin1StringView(key), s);
@@ -155,16 +183,16 @@ int runCtl(const QStringList &arguments)
     if (p.isSet(json)) {
         out << QJsonDocument(reply).toJson(QJsonDocument::Indented);
     } else if (!success) {
-        err << "error: " << reply.value(QStringLiteral("message")).toString() << '\n';
+        err << "error: " << printable(reply.value(QStringLiteral("message")).toString()) << '\n';
     } else if (args[0] == QLatin1String("list")) {
         printTable(out, reply.value(QStringLiteral("data")).toArray());
     } else if (args[0] == QLatin1String("show")) {
         printDetail(out, reply.value(QStringLiteral("data")).toObject());
     } else if (reply.value(QStringLiteral("data")).isArray() || reply.value(QStringLiteral("data")).isObject()) {
-        out << reply.value(QStringLiteral("message")).toString() << '\n'
+        out << printable(reply.value(QStringLiteral("message")).toString()) << '\n'
             << QJsonDocument::fromVariant(reply.value(QStringLiteral("data")).toVariant()).toJson(QJsonDocument::Indented);
     } else {
-        out << reply.value(QStringLiteral("message")).toString() << '\n';
+        out << printable(reply.value(QStringLiteral("message")).toString()) << '\n';
     }
     return success ? 0 : 1;
 }

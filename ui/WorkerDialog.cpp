@@ -146,8 +146,11 @@ QString WorkerDialog::validationError() const
                                  : QStringLiteral("Choose a streamer type this engine has.");
     if (c.command.isEmpty())
         return QStringLiteral("The command is empty.");
-    if (c.imageWatchdog.interval < kMinWatchdogInterval)
-        return QStringLiteral("The watchdog interval must be at least 1 s.");
+    if (const QString refused = textAndTimeRefusal(c); !refused.isEmpty()) {
+        QString sentence = refused + QLatin1Char('.');
+        sentence[0] = sentence[0].toUpper();
+        return sentence;
+    }
     return {};
 }
 

@@ -4,6 +4,8 @@
 
 #include <QRegularExpression>
 
+#include <cmath>
+
 namespace se::contract {
 
 QString timeSpan(Millis ms)
@@ -47,8 +49,13 @@ std::optional<Millis> parseTimeSpan(const QString &text)
 
 std::optional<Millis> parseDuration(const QJsonValue &value)
 {
-    if (value.isDouble())
-        return Millis(qRound64(value.toDouble() * 1000.0));
+    if (value.isDouble()) {
+        // Beyond any range the engine takes, but still a number that says so.
+        const double seconds = value.toDouble();
+        if (!std::isfinite(seconds))
+            return std::nullopt;
+        return Millis(qRound64(std::clamp(seconds, -1e12, 1e12) * 1000.0));
+    }
     if (value.isString())
         return parseTimeSpan(value.toString());
     return std::nullopt;

@@ -106,13 +106,11 @@ OpResult WorkerManager::validate(const WorkerConfig &c) const
         if (b.text.size() > b.max)
             return OpResult::failure(QStringLiteral("%1 is %2 characters long; at most %3 are allowed")
                                          .arg(QLatin1String(b.what)).arg(b.text.size()).arg(b.max), c.id);
+    if (const QString refused = textAndTimeRefusal(c); !refused.isEmpty())
+        return OpResult::failure(refused, c.id);
     if (!m_factory.hasType(c.streamerType))
         return OpResult::failure(QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
                                      .arg(c.streamerType, m_factory.types().join(QStringLiteral(", "))), c.id);
-    if (c.imageWatchdog.interval < kMinWatchdogInterval)
-        return OpResult::failure(QStringLiteral("the picture watchdog interval must be at least 1 s"), c.id);
-    if (c.imageWatchdog.graceTime.count() < 0)
-        return OpResult::failure(QStringLiteral("the picture watchdog grace time cannot be negative"), c.id);
     return OpResult::success({}, c.id);
 }
 

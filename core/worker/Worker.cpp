@@ -387,7 +387,9 @@ void Worker::armLivenessTimer()
     if (!wd.enabled || !m_streamer || (m_state != WorkerState::Starting && m_state != WorkerState::Running))
         return;
     const auto deadline = pictureDeadline(m_startedAt, m_lastPictureAt, wd.graceTime, std::max(wd.interval, kMinWatchdogInterval));
-    m_livenessTimer.start(int(msUntil(m_env.now(), deadline)) + 1);
+    // A deadline beyond what a timer holds (a stored interval from before the
+    // one-day bound) is checked again when the timer fires, and re-armed.
+    m_livenessTimer.start(int(std::clamp<qint64>(msUntil(m_env.now(), deadline) + 1, 1, kMaxWatchdogDuration.count())));
 }
 
 void Worker::checkLiveness()

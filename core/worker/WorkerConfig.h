@@ -24,6 +24,7 @@ struct ImageWatchdogSettings {
 };
 
 inline constexpr Millis kMinWatchdogInterval{1000};
+inline constexpr Millis kMaxWatchdogDuration{24 * 3600 * 1000}; // grace time and interval: at most a day
 
 // What an operator defines; everything here is stored.
 struct WorkerConfig {
@@ -50,6 +51,14 @@ struct WorkerPatch {
 
     WorkerConfig appliedTo(WorkerConfig config) const;
 };
+
+// Why a worker's operator-given texts and times cannot be kept (empty: they
+// can): ids, names and descriptions hold no control characters (a
+// description may hold line breaks and tabs), no bidirectional overrides and
+// no replacement character (what invalid UTF-8 decodes to); a worker has a
+// name; the picture watchdog's interval is 1 s to 1 day, its grace time 0 s to
+// 1 day. The same rules for a hub, ctl and the dashboard.
+QString textAndTimeRefusal(const WorkerConfig &config);
 
 // One recorded field change, for the worker's change log.
 struct FieldChange {

@@ -6,6 +6,7 @@
 
 #include <QJsonArray>
 #include <QTemporaryDir>
+#include <QJsonDocument>
 #include <QtTest>
 
 using namespace se;
@@ -144,6 +145,22 @@ private Q_SLOTS:
         QTest::newRow("create without command") << "CreateWorker" << QJsonArray{noCommand} << "missing field 'command'";
         QTest::newRow("bad TimeSpan") << "CreateWorker" << QJsonArray{badSpan} << "imgWatchdogInterval";
         QTest::newRow("unknown streamer") << "CreateWorker" << QJsonArray{badType} << "unknown streamer type 'Betamax'";
+        auto createWith = [](const char *field, const QJsonValue &value) {
+            QJsonObject o = workerCreateAndEdit(QStringLiteral("x"));
+            o.insert(QLatin1String(field), value);
+            return QJsonArray{o};
+        };
+        QTest::newRow("terminal escape in a name") << "CreateWorker" << createWith("name", QStringLiteral("\x1b[2Jgone")) << "(U+001B)";
+        QTest::newRow("control character in an id") << "CreateWorker" << createWith("workerId", QStringLiteral("a\x07" "b")) << "(U+0007)";
+        // Invalid UTF-8 as a decoder leaves it, and a lone surrogate as JSON can escape it.
+        QTest::newRow("invalid UTF-8") << "CreateWorker" << createWith("description", QStringLiteral("caf") + QChar(0xFFFD)) << "(U+FFFD)";
+        const QJsonObject escaped = QJsonDocument::fromJson(QByteArray(R"({"name":"cam\ud800"})")).object();
+        QVERIFY(!escaped.isEmpty());
+        QTest::newRow("lone surrogate") << "CreateWorker" << createWith("name", escaped.value(QStringLiteral("name"))) << "not allowed";
+        QTest::newRow("empty name") << "CreateWorker" << createWith("name", QString()) << "a worker needs a name";
+        QTest::newRow("interval of a year") << "CreateWorker" << createWith("imgWatchdogInterval", QStringLiteral("365.00:00:00"))
+                                            << "interval must be from 1 s to 1 day";
+        QTest::newRow("interval as 1e300 s") << "CreateWorker" << createWith("imgWatchdogInterval", 1e300) << "interval must be from 1 s to 1 day";
         QTest::newRow("enable not bool") << "EnableDisableWorker" << QJsonArray{workerOperation(QStringLiteral("cam-1"))} << "missing field 'enable'";
         QTest::newRow("no engine name") << "EngineEditName" << QJsonArray{QJsonObject{}} << "missing field 'engineName'";
         QTest::newRow("hub url not string") << "RemoveHubConnection" << QJsonArray{QJsonObject{}} << "hub URL as a string";
