@@ -235,6 +235,18 @@ private Q_SLOTS:
         QVERIFY2(view[QStringLiteral("discarded")].toInt() == 0, qPrintable(QJsonDocument(view[QStringLiteral("discards")].toArray()).toJson()));
         QVERIFY2(longestMs <= 1000, qPrintable(longestWhat));
 
+        // No event repeats what the hub already shows of a worker.
+        QHash<QString, QString> lastShown;
+        int events = 0;
+        for (const Received &r : m_client->received(QStringLiteral("ReceiveWorkerEvent"))) {
+            const QString id = r.payload[QStringLiteral("workerId")].toString();
+            const QString now = shown(r.payload) + QString::number(r.payload[QStringLiteral("changeEventType")].toInt());
+            QVERIFY2(lastShown.value(id) != now, qPrintable(QStringLiteral("%1 sent twice: %2").arg(id, now)));
+            lastShown.insert(id, now);
+            ++events;
+        }
+        qInfo("%d worker events, none repeating what the hub showed", events);
+
         // StreamHub's broadcasts reached the engine all along, and it kept them
         // to itself: no warning, and nothing of them sent back as a log line.
         QVERIFY(m_client->broadcasts() > 0);
