@@ -148,7 +148,7 @@ private Q_SLOTS:
         const QString d = dir.path();
         auto engine = startEngine(d);
         QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
-        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("w"), QStringLiteral("--streamer"),
+        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("w"), QStringLiteral("--name"), QStringLiteral("W"), QStringLiteral("--streamer"),
                          QStringLiteral("FakeStreamer"), QStringLiteral("--command"), QStringLiteral("fps=5")}).exitCode, 0);
 
         // Many edits in flight on the control socket; kill the engine while

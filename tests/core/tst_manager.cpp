@@ -89,7 +89,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         QTest::newRow("empty command") << "  " << "FakeStreamer" << 2000 << "command is empty";
         QTest::newRow("unknown streamer") << "fps=5" << "Nope" << 2000 << "unknown streamer type 'Nope'";
-        QTest::newRow("interval too short") << "fps=5" << "FakeStreamer" << 500 << "at least 1 s";
+        QTest::newRow("interval too short") << "fps=5" << "FakeStreamer" << 500 << "from 1 s to 1 day";
         QTest::newRow("command too long") << "fps=5 " + QString(40000, QLatin1Char('x')) << "FakeStreamer" << 2000
                                           << "the command is 40006 characters long; at most 32768 are allowed";
     }

@@ -52,15 +52,13 @@ class TestStreamHub : public QObject {
 
     void startHub(int port = 0)
     {
-        QString why;
-        if (!TestHubProcess::isAvailable(&why))
-            QFAIL(qPrintable(why));
         m_hub = std::make_unique<TestHubProcess>();
         QVERIFY2(m_hub->start(port), qPrintable(m_hub->errorString()));
     }
     QString hubUrl() const { return m_hub->url(QStringLiteral("/streamhub")).toString(); }
 
 private Q_SLOTS:
+    void init() { SE_REQUIRE_TESTHUB_OR_SKIP(); }
     void cleanup() { m_hub.reset(); }
 
     void registersSynchronisesAndStreamsEveryKindOfMessage()
@@ -311,7 +309,7 @@ private Q_SLOTS:
         }
         m_hub->kill(); // mid-stream
         // While it is away, the engine changes.
-        QJsonObject created = ctl(dir.path(), {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("while-away"),
+        QJsonObject created = ctl(dir.path(), {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("while-away"), QStringLiteral("--name"), QStringLiteral("Away"),
                                                QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"), QStringLiteral("--command"),
                                                QStringLiteral("fps=5")});
         QVERIFY(created[QStringLiteral("success")].toBool());
@@ -409,7 +407,7 @@ private Q_SLOTS:
         auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
         for (int i = 0; i < 20; ++i)
-            QVERIFY(ctl(dir.path(), {QStringLiteral("create"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
+            QVERIFY(ctl(dir.path(), {QStringLiteral("create"), QStringLiteral("--name"), QStringLiteral("Load"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
                                      QStringLiteral("--command"), QStringLiteral("fps=25 size=320x180 pattern=noise quality=90 log-every=0.01")})
                         [QStringLiteral("success")].toBool());
         hub.post(QStringLiteral("/streamhub-test/stop-reading"));

@@ -43,9 +43,7 @@ class TestHubSuite : public QObject {
 
 private Q_SLOTS:
   void initTestCase() {
-    QString why;
-    if (!TestHubProcess::isAvailable(&why))
-      QSKIP(qPrintable(why));
+    SE_REQUIRE_TESTHUB_OR_SKIP();
     QVERIFY2(m_hub.start(), qPrintable(m_hub.errorString()));
   }
 

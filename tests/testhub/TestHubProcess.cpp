@@ -44,6 +44,8 @@ bool TestHubProcess::isAvailable(QString *why) {
   return true;
 }
 
+bool TestHubProcess::isRequired() { return qEnvironmentVariableIntValue("SE_REQUIRE_TESTHUB") != 0; }
+
 bool TestHubProcess::start(int port, int timeoutMs) {
   stop();
   m_output.clear();

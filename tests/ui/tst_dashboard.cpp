@@ -281,7 +281,8 @@ private Q_SLOTS:
             d->reject();
         });
         click("actionNew");
-        QCOMPARE(problems, QStringLiteral("Give the worker a name.|The command is empty.|The watchdog interval must be at least 1 s."));
+        QCOMPARE(problems, QStringLiteral("Give the worker a name.|The command is empty.|"
+                                     "The picture watchdog interval must be from 1 s to 1 day (86400 s); 0.5 s was given."));
         QVERIFY(m_engine->workers().workers().isEmpty());
         QVERIFY(m_engine->store().workers().isEmpty());
     }
