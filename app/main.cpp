@@ -19,6 +19,8 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -40,11 +42,36 @@ bool displayAvailable()
         || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
 }
 
+#ifdef SE_HAVE_UI
+// While the dashboard's QApplication connects to a display, Qt's platform
+// messages are held back: when no platform can start (QT_QPA_PLATFORM=xcb
+// from a desktop session reached over ssh, a DISPLAY nobody serves) Qt would
+// print several lines and abort; the engine says why in one line and exits 2.
+QString g_platformProblem;
+void displayProbeHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    Q_UNUSED(context);
+    if (type != QtFatalMsg) {
+        if (g_platformProblem.isEmpty()) // the first says what went wrong
+            g_platformProblem = message.section(QLatin1Char('\n'), 0, 0);
+        return;
+    }
+    const QString why = g_platformProblem.isEmpty() ? message.section(QLatin1Char('\n'), 0, 0) : g_platformProblem;
+    QTextStream(stderr) << "streamengine: no display to show the dashboard on (" << why.trimmed() << "); run with --headless\n";
+    std::fflush(stderr);
+    std::_Exit(2);
+}
+#endif
+
 std::unique_ptr<QCoreApplication> makeApplication(int &argc, char **argv, bool headless)
 {
 #ifdef SE_HAVE_UI
-    if (!headless)
-        return std::make_unique<QApplication>(argc, argv);
+    if (!headless) {
+        const QtMessageHandler previous = qInstallMessageHandler(displayProbeHandler);
+        auto app = std::make_unique<QApplication>(argc, argv);
+        qInstallMessageHandler(previous);
+        return app;
+    }
 #else
     Q_UNUSED(headless);
 #endif

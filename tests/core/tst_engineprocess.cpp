@@ -223,22 +223,37 @@ private Q_SLOTS:
         QVERIFY(first->waitForFinished(15000));
     }
 
+    void withoutADisplayItAsksForHeadless_data()
+    {
+        QTest::addColumn<QStringList>("environment"); // NAME=value; everything display-related is removed first
+        QTest::newRow("nothing set") << QStringList{};
+        // A desktop session's variable, reached over ssh: Qt itself would abort.
+        QTest::newRow("QT_QPA_PLATFORM=xcb, no DISPLAY") << QStringList{QStringLiteral("QT_QPA_PLATFORM=xcb")};
+        QTest::newRow("a DISPLAY nobody serves") << QStringList{QStringLiteral("DISPLAY=:97")};
+        QTest::newRow("QT_QPA_PLATFORM=wayland, no WAYLAND_DISPLAY") << QStringList{QStringLiteral("QT_QPA_PLATFORM=wayland")};
+        QTest::newRow("a platform that does not exist") << QStringList{QStringLiteral("QT_QPA_PLATFORM=nosuchplatform")};
+    }
     void withoutADisplayItAsksForHeadless()
     {
 #ifndef SE_HAVE_UI
         QSKIP("this build has no dashboard: the engine is always headless");
 #endif
+        QFETCH(QStringList, environment);
         QTemporaryDir dir;
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        for (const char *v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        for (const char *v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XAUTHORITY"})
             env.remove(QLatin1StringView(v));
+        for (const QString &e : environment)
+            env.insert(e.section(QLatin1Char('='), 0, 0), e.section(QLatin1Char('='), 1));
         p.setProcessEnvironment(env);
         p.start(engineBinary(), {QStringLiteral("--data-dir"), dir.path()});
         QVERIFY(p.waitForFinished(15000));
+        const QByteArray err = p.readAllStandardError();
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 2);
-        QVERIFY(p.readAllStandardError().contains("--headless"));
+        QVERIFY2(err.contains("--headless"), err.constData());
+        QVERIFY2(err.trimmed().count('\n') == 0, err.constData()); // one line
     }
 
     void ctlWithoutAnEngineSaysSo()
