@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 {
     QCoreApplication::setApplicationName(QStringLiteral("streamengine"));
     QCoreApplication::setOrganizationName(QStringLiteral("StreamEngine"));
-    QCoreApplication::setApplicationVersion(se::Engine::programVersion());
+    QCoreApplication::setApplicationVersion(se::Engine::programVersion() + QStringLiteral(" (revision " SE_GIT_REVISION ")"));
 
     if (argc > 1 && std::strcmp(argv[1], "ctl") == 0) {
         QCoreApplication app(argc, argv);
