@@ -1,7 +1,9 @@
 #include "CtlCommand.h"
 
 #include "ControlServer.h"
+#include "DataFolder.h"
 #include "Engine.h"
+#include "HubKey.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -19,7 +21,8 @@ namespace se {
 namespace {
 const char *kVerbs = "list | show ID | start ID | stop ID | restart ID | enable ID | disable ID | remove ID | "
                      "reset-watchdog ID | create [fields] | edit ID [fields] | engine | shutdown | hub list | "
-                     "hub add URL [--api-key KEY] | hub remove URL";
+                     "hub add URL [--api-key-file FILE] | hub remove URL | policy show | "
+                     "policy check [--streamer TYPE] -- PIPELINE (or --command PIPELINE)";
 
 QString stateName(int state)
 {
@@ -59,6 +62,42 @@ void printTable(QTextStream &out, const QJsonArray &workers)
                    .arg(w.value(QStringLiteral("streamer")).toString(), -14)
                    .arg(printable(w.value(QStringLiteral("statusText")).toString()))
             << '\n';
+    }
+}
+
+// `policy show` and `policy check`, for a person.
+void printPolicy(QTextStream &out, const QJsonObject &reply)
+{
+    const QJsonObject data = reply.value(QStringLiteral("data")).toObject();
+    out << reply.value(QStringLiteral("message")).toString() << '\n';
+    if (data.contains(QStringLiteral("allowed"))) {
+        const QJsonArray checked = data.value(QStringLiteral("checked")).toArray();
+        if (!checked.isEmpty())
+            out << "checked:\n";
+        for (const QJsonValue &c : checked)
+            out << "  " << c.toString() << '\n';
+        return;
+    }
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("trustLocalOperators:"), -20)
+               .arg(data.value(QStringLiteral("trustLocalOperators")).toBool() ? QStringLiteral("yes") : QStringLiteral("no"));
+    for (const char *key : {"mediaFolders", "networkHosts", "uriSchemes", "launcherOptions", "elements", "elementClasses",
+                            "refusedElements", "byteSources"}) {
+        QStringList items;
+        for (const QJsonValue &v : data.value(QLatin1StringView(key)).toArray())
+            items << v.toString();
+        out << QStringLiteral("%1 %2\n").arg(QString::fromLatin1(key) + QLatin1Char(':'), -20).arg(items.join(QStringLiteral(", ")));
+    }
+    out << "propertyRules:\n";
+    const QJsonObject rules = data.value(QStringLiteral("propertyRules")).toObject();
+    for (auto it = rules.begin(); it != rules.end(); ++it) {
+        QString rule = it.value().toString();
+        if (it.value().isObject()) {
+            QStringList values;
+            for (const QJsonValue &v : it.value()[QStringLiteral("oneOf")].toArray())
+                values << v.toString();
+            rule = QStringLiteral("one-of %1").arg(values.join(QStringLiteral(", ")));
+        }
+        out << QStringLiteral("  %1 %2\n").arg(it.key(), -32).arg(rule);
     }
 }
 
@@ -106,9 +145,15 @@ int runCtl(const QStringList &arguments)
     const QCommandLineOption watchdog(QStringLiteral("watchdog"), QStringLiteral("picture watchdog: on|off"), QStringLiteral("on|off"));
     const QCommandLineOption grace(QStringLiteral("grace"), QStringLiteral("watchdog grace time, seconds"), QStringLiteral("s"));
     const QCommandLineOption interval(QStringLiteral("interval"), QStringLiteral("watchdog interval, seconds"), QStringLiteral("s"));
-    const QCommandLineOption apiKey(QStringLiteral("api-key"), QStringLiteral("hub API key (hub add)"), QStringLiteral("key"));
+    const QCommandLineOption apiKey(QStringLiteral("api-key"),
+                                    QStringLiteral("hub API key (hub add); seen by every local user in the process list"),
+                                    QStringLiteral("key"));
+    const QCommandLineOption apiKeyFile(QStringLiteral("api-key-file"),
+                                        QStringLiteral("file whose first line is the hub API key (hub add); or set %1")
+                                            .arg(QLatin1StringView(kHubApiKeyVariable)),
+                                        QStringLiteral("file"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the engine"), QStringLiteral("s"), QStringLiteral("10"));
-    p.addOptions({dataDir, json, id, name, description, streamer, command, enabled, watchdog, grace, interval, apiKey, timeout});
+    p.addOptions({dataDir, json, id, name, description, streamer, command, enabled, watchdog, grace, interval, apiKey, apiKeyFile, timeout});
     p.process(arguments);
 
     const QStringList args = p.positionalArguments();
@@ -149,10 +194,24 @@ int runCtl(const QStringList &arguments)
         }
         fields.insert(QLatin1StringView(key), s);
     }
-    if (args[0] == QLatin1String("hub")) {
+    if (args[0] == QLatin1String("policy")) {
+        request.insert(QStringLiteral("action"), args.value(1));
+        if (args.size() > 2) // the pipeline, best quoted as one argument
+            fields.insert(QStringLiteral("command"), args.mid(2).join(QLatin1Char(' ')));
+    } else if (args[0] == QLatin1String("hub")) {
         request.insert(QStringLiteral("action"), args.value(1));
         request.insert(QStringLiteral("hubUrl"), args.value(2));
-        if (p.isSet(apiKey)) request.insert(QStringLiteral("apiKey"), p.value(apiKey));
+        if (args.value(1) == QLatin1String("add")) {
+            const HubKeyChoice key = hubApiKey(p, apiKeyFile, apiKey);
+            if (!key.ok) {
+                err << key.error << '\n';
+                return 2;
+            }
+            if (!key.warning.isEmpty())
+                err << "warning: " << key.warning << '\n';
+            if (!key.key.isEmpty())
+                request.insert(QStringLiteral("apiKey"), key.key);
+        }
     } else if (args[0] == QLatin1String("create")) {
         request.insert(QStringLiteral("workerId"), p.value(id));
     } else {
@@ -163,15 +222,20 @@ int runCtl(const QStringList &arguments)
     const QString dir = p.isSet(dataDir) ? p.value(dataDir) : Engine::defaultDataDir();
     QLocalSocket socket;
     const int ms = int(p.value(timeout).toDouble() * 1000);
-    if (!QFileInfo::exists(ControlServer::socketPath(dir))) {
-        err << "no engine is running with the data folder " << dir << '\n';
+    // The folder's lock tells a running engine that does not answer from none.
+    auto noEngine = [&](const QString &why) {
+        if (const qint64 pid = DataFolder::holder(dir); pid != 0)
+            err << "an engine" << (pid > 0 ? QStringLiteral(" (pid %1)").arg(pid) : QString()) << " holds the data folder " << dir
+                << " but does not answer on its control socket (" << why << ")\n";
+        else
+            err << "no engine is running with the data folder " << dir << (why.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(why)) << '\n';
         return 3;
-    }
+    };
+    if (!QFileInfo::exists(ControlServer::socketPath(dir)))
+        return noEngine(QStringLiteral("no socket file"));
     socket.connectToServer(ControlServer::socketPath(dir));
-    if (!socket.waitForConnected(ms)) {
-        err << "no engine is running with the data folder " << dir << " (" << socket.errorString() << ")\n";
-        return 3;
-    }
+    if (!socket.waitForConnected(ms))
+        return noEngine(socket.errorString());
     socket.write(QJsonDocument(request).toJson(QJsonDocument::Compact) + '\n');
     while (!socket.canReadLine())
         if (!socket.waitForReadyRead(ms)) {
@@ -182,6 +246,8 @@ int runCtl(const QStringList &arguments)
     const bool success = reply.value(QStringLiteral("success")).toBool();
     if (p.isSet(json)) {
         out << QJsonDocument(reply).toJson(QJsonDocument::Indented);
+    } else if (args[0] == QLatin1String("policy") && reply.value(QStringLiteral("data")).isObject()) {
+        printPolicy(out, reply); // a refused check is an answer, not an error
     } else if (!success) {
         err << "error: " << printable(reply.value(QStringLiteral("message")).toString()) << '\n';
     } else if (args[0] == QLatin1String("list")) {

@@ -2,6 +2,7 @@
 
 #include <QSocketNotifier>
 
+#include <cerrno>
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,16 +11,23 @@ namespace se {
 
 namespace {
 int g_fds[2] = {-1, -1};
+void (*g_inHandler)() noexcept = nullptr;
 
 void onSignal(int sig)
 {
+    const int saved = errno;
+    if (g_inHandler)
+        g_inHandler();
+    errno = saved;
     const char c = char(sig);
     [[maybe_unused]] auto n = ::write(g_fds[0], &c, 1);
+    errno = saved;
 }
 } // namespace
 
-SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
+SignalWatcher::SignalWatcher(void (*inHandler)() noexcept, QObject *parent) : QObject(parent)
 {
+    g_inHandler = inHandler;
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_fds) != 0)
         return;
     m_notifier = new QSocketNotifier(g_fds[1], QSocketNotifier::Read, this);

@@ -3,6 +3,8 @@
 #include "CtlCommand.h"
 #include "ControlServer.h"
 #include "Engine.h"
+#include "HubKey.h"
+#include "ShutdownGuard.h"
 #include "SignalWatcher.h"
 
 #ifdef SE_HAVE_UI
@@ -27,6 +29,11 @@
 Q_LOGGING_CATEGORY(lcApp, "se.app")
 
 namespace {
+
+// SIGTERM to exit, whatever a streamer does (README "Running it"); the exit
+// code when the workers still stopping at the deadline had to be killed.
+constexpr double kDefaultShutdownSeconds = 10;
+constexpr int kExitStopForced = 4;
 
 bool hasFlag(int argc, char **argv, const char *flag)
 {
@@ -114,22 +121,66 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption headlessOpt(QStringLiteral("headless"), QStringLiteral("Run without the dashboard; needs no display."));
-    const QCommandLineOption dataDirOpt(QStringLiteral("data-dir"), QStringLiteral("Folder of the database and control socket."), QStringLiteral("dir"));
+    const QCommandLineOption dataDirOpt(QStringLiteral("data-dir"), QStringLiteral("Folder of the database, control socket and lock; kept private (0700)."), QStringLiteral("dir"));
     const QCommandLineOption demoOpt(QStringLiteral("demo"), QStringLiteral("On first run, add a few FakeStreamer demo workers (one of them faulty)."));
     const QCommandLineOption pluginDirOpt(QStringLiteral("plugin-dir"), QStringLiteral("Folder of streamer plugins (repeatable)."), QStringLiteral("dir"));
     const QCommandLineOption hubOpt(QStringLiteral("hub"), QStringLiteral("StreamHub URL to connect to (repeatable; stored)."), QStringLiteral("url"));
-    const QCommandLineOption hubKeyOpt(QStringLiteral("hub-api-key"), QStringLiteral("API key for the --hub URLs."), QStringLiteral("key"));
-    parser.addOptions({headlessOpt, dataDirOpt, demoOpt, pluginDirOpt, hubOpt, hubKeyOpt});
+    const QCommandLineOption hubKeyFileOpt(QStringLiteral("hub-api-key-file"),
+                                           QStringLiteral("File whose first line is the API key for the --hub URLs (or set %1).")
+                                               .arg(QLatin1StringView(se::kHubApiKeyVariable)),
+                                           QStringLiteral("file"));
+    const QCommandLineOption hubKeyOpt(QStringLiteral("hub-api-key"),
+                                       QStringLiteral("API key for the --hub URLs; every local user sees it in the process list: "
+                                                      "prefer --hub-api-key-file."),
+                                       QStringLiteral("key"));
+    const QCommandLineOption shutdownOpt(QStringLiteral("shutdown-timeout"),
+                                         QStringLiteral("Seconds from SIGTERM to exit, whatever a worker does (default %1).")
+                                             .arg(kDefaultShutdownSeconds),
+                                         QStringLiteral("s"), QString::number(kDefaultShutdownSeconds));
+    parser.addOptions({headlessOpt, dataDirOpt, demoOpt, pluginDirOpt, hubOpt, hubKeyFileOpt, hubKeyOpt, shutdownOpt});
     parser.process(*app);
+    // The key is read now and then wiped from the process list and the environment
+    // (so that pipelines started later do not inherit it).
+    const se::HubKeyChoice hubKey = se::hubApiKey(parser, hubKeyFileOpt, hubKeyOpt);
+    se::wipeArgumentValue(argc, argv, "hub-api-key");
+    qunsetenv(se::kHubApiKeyVariable);
+    if (!hubKey.ok) {
+        QTextStream(stderr) << "streamengine: " << hubKey.error << '\n';
+        return 2;
+    }
+    bool secondsOk = false;
+    const double shutdownSeconds = parser.value(shutdownOpt).toDouble(&secondsOk);
+    if (!secondsOk || shutdownSeconds < 2 || shutdownSeconds > 3600) {
+        QTextStream(stderr) << "streamengine: --shutdown-timeout takes 2 to 3600 seconds\n";
+        return 2;
+    }
+    // The engine stops its workers for all but the last 2 s (half of a shorter
+    // deadline), then kills what is left and exits; the guard ends the process
+    // 0.5 s before the deadline if even that is stuck.
+    const auto deadline = std::chrono::milliseconds(qint64(shutdownSeconds * 1000));
+    const auto stopTimeout = deadline >= std::chrono::milliseconds(4000) ? deadline - std::chrono::milliseconds(2000) : deadline / 2;
+    se::ShutdownGuard::install(deadline - std::chrono::milliseconds(500), kExitStopForced);
 
     if (!qEnvironmentVariableIsSet("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false"));
+    // Declared before the engine, so that it acts once the engine is gone: no
+    // child process a streamer may have left behind outlives the engine.
+    struct ChildReaper {
+        ~ChildReaper()
+        {
+            if (const int left = se::ShutdownGuard::killChildren())
+                QTextStream(stderr) << "streamengine: " << left << " child process(es) still running at exit were killed\n";
+        }
+    } reaper;
     se::Engine engine;
     engine.log().installMessageHandler();
     se::EngineOptions options;
     options.dataDir = parser.value(dataDirOpt);
     options.pluginDirs = parser.values(pluginDirOpt);
     options.seedDemoWorkers = parser.isSet(demoOpt);
+    options.stopTimeout = stopTimeout;
+    if (!hubKey.warning.isEmpty())
+        qCWarning(lcApp).noquote() << hubKey.warning;
     QString error;
     if (!engine.open(options, &error)) {
         QTextStream(stderr) << "streamengine: " << error << '\n';
@@ -144,19 +195,24 @@ int main(int argc, char **argv)
 #ifdef SE_HAVE_HUB
     se::HubLinks hubs(engine, control);
     for (const QString &url : parser.values(hubOpt))
-        hubs.addHub(url, parser.value(hubKeyOpt));
+        hubs.addHub(url, hubKey.key);
     hubs.connectAll();
 #else
     if (parser.isSet(hubOpt))
         qCWarning(lcApp) << "this build has no StreamHub link; --hub ignored";
 #endif
 
-    se::SignalWatcher signals;
+    // The guard starts counting in the signal handler itself, and when the
+    // engine starts to shut down for another reason (ctl shutdown, the dashboard).
+    se::SignalWatcher signals(&se::ShutdownGuard::arm);
+    QObject::connect(&engine, &se::Engine::shuttingDown, [] { se::ShutdownGuard::arm(); });
     QObject::connect(&signals, &se::SignalWatcher::terminationRequested, &engine, [&](int sig) {
         qCInfo(lcApp) << "signal" << sig << "- stopping";
         engine.shutdown();
     });
-    QObject::connect(&engine, &se::Engine::finished, app.get(), [] { QCoreApplication::exit(0); });
+    QObject::connect(&engine, &se::Engine::finished, app.get(), [&engine] {
+        QCoreApplication::exit(engine.stopForced() ? kExitStopForced : 0);
+    });
 
     engine.boot();
 

@@ -249,7 +249,8 @@ void MainWindow::newWorker()
 {
     WorkerManager &manager = m_engine.workers();
     WorkerDialog dialog(typesOf(m_engine), std::nullopt, [&manager](const WorkerConfig &c, bool startNow) {
-        return manager.create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No);
+        return manager.create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No,
+                              WorkerManager::Origin::LocalOperator);
     }, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
@@ -280,12 +281,12 @@ void MainWindow::editWorker()
         if (p.enabled && *p.enabled) {
             // Enabling goes through setEnabled, which also starts it, as the hub's EnableDisableWorker does.
             p.enabled.reset();
-            const OpResult edited = manager.edit(id, p);
+            const OpResult edited = manager.edit(id, p, WorkerManager::Origin::LocalOperator);
             if (!edited.ok)
                 return edited;
             return manager.setEnabled(id, true);
         }
-        return manager.edit(id, p);
+        return manager.edit(id, p, WorkerManager::Origin::LocalOperator);
     }, this);
     if (dialog.exec() != QDialog::Accepted)
         return;

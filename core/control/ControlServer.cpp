@@ -3,13 +3,16 @@
 #include "ContractJson.h"
 #include "ContractMessages.h"
 #include "Engine.h"
+#include "PolicyVerb.h"
+#include "UnixListener.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QLocalServer>
 #include <QLocalSocket>
 #include <QLoggingCategory>
+
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcControl, "se.control")
 
@@ -34,8 +37,8 @@ ControlServer::ControlServer(Engine &engine, QObject *parent) : QObject(parent),
 
 ControlServer::~ControlServer()
 {
-    if (m_server)
-        m_server->close();
+    if (m_listener)
+        m_listener->close();
 }
 
 QString ControlServer::socketPath(const QString &dataDir)
@@ -55,17 +58,19 @@ bool ControlServer::listen(QString *error)
             return false;
         }
     }
-    QLocalServer::removeServer(path); // a socket file left by an engine that died
-    m_server = new QLocalServer(this);
-    m_server->setSocketOptions(QLocalServer::UserAccessOption);
-    if (!m_server->listen(path)) {
-        if (error)
-            *error = QStringLiteral("cannot open the control socket %1: %2").arg(path, m_server->errorString());
+    // Not QLocalServer: see UnixListener (a failed accept must not close the socket).
+    m_listener = new UnixListener(this);
+    if (!m_listener->listen(path, error))
         return false;
-    }
-    connect(m_server, &QLocalServer::newConnection, this, [this] {
-        while (QLocalSocket *s = m_server->nextPendingConnection())
-            serve(s);
+    connect(m_listener, &UnixListener::accepted, this, [this](qintptr fd) {
+        auto *s = new QLocalSocket(this);
+        if (!s->setSocketDescriptor(fd, QLocalSocket::ConnectedState, QIODevice::ReadWrite)) {
+            qCWarning(lcControl) << "cannot take a control connection:" << s->errorString();
+            ::close(int(fd));
+            delete s;
+            return;
+        }
+        serve(s);
     });
     return true;
 }
@@ -80,6 +85,14 @@ void ControlServer::serve(QLocalSocket *socket)
     connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
     connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
         while (socket->canReadLine()) {
+            // Answers it does not read stay here: bounded, per client.
+            if (socket->bytesToWrite() > kMaxUnsentBytes) {
+                qCWarning(lcControl).noquote() << QStringLiteral("control client dropped: it reads none of its answers "
+                                                                 "(%1 bytes unsent, at most %2)")
+                                                      .arg(socket->bytesToWrite()).arg(kMaxUnsentBytes);
+                socket->abort();
+                return;
+            }
             const QByteArray line = socket->readLine();
             QJsonParseError parseError;
             const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
@@ -92,7 +105,7 @@ void ControlServer::serve(QLocalSocket *socket)
                             {QStringLiteral("data"), reply.data}};
             socket->write(QJsonDocument(out).toJson(QJsonDocument::Compact) + '\n');
         }
-        if (socket->bytesAvailable() > 1 << 20) // no line in a megabyte: not a client of ours
+        if (socket->bytesAvailable() > kMaxRequestBytes) // no line in a megabyte: not a client of ours
             socket->abort();
     });
 }
@@ -131,11 +144,13 @@ ControlServer::Reply ControlServer::handle(const QJsonObject &request)
         if (!patch)
             return {false, why, {}};
         if (verb == QLatin1String("edit"))
-            return fromOp(m.edit(id, *patch));
+            return fromOp(m.edit(id, *patch, WorkerManager::Origin::LocalOperator));
         WorkerConfig c = patch->appliedTo(WorkerConfig{});
         c.id = id;
-        return fromOp(m.create(c));
+        return fromOp(m.create(c, WorkerManager::StartNow::IfEnabled, WorkerManager::Origin::LocalOperator));
     }
+    if (verb == QLatin1String("policy"))
+        return policyVerb(m, request);
     if (verb == QLatin1String("engine")) {
         const EngineIdentity e = m_engine.identity();
         return {true, e.name,

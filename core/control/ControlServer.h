@@ -9,16 +9,18 @@
 
 #include <functional>
 
-class QLocalServer;
 class QLocalSocket;
 
 namespace se {
 
 class Engine;
+class UnixListener;
 
 // The local control socket `streamengine ctl` talks to: one JSON request a
 // line in, one JSON answer a line out ({success, message, data}). Lives in
-// the data folder, so it also tells a second engine that the folder is taken.
+// the data folder (0600); the folder's lock (DataFolder), not this socket,
+// keeps a second engine out. A request is at most kMaxRequestBytes; a client
+// whose unsent answers pass kMaxUnsentBytes when it asks again is dropped.
 class ControlServer : public QObject {
     Q_OBJECT
 public:
@@ -31,6 +33,9 @@ public:
 
     explicit ControlServer(Engine &engine, QObject *parent = nullptr);
     ~ControlServer() override;
+
+    static constexpr qint64 kMaxRequestBytes = 1 << 20;
+    static constexpr qint64 kMaxUnsentBytes = 8 << 20;
 
     static QString socketPath(const QString &dataDir);
 
@@ -45,7 +50,7 @@ private:
     Reply workerDetail(const QString &id);
 
     Engine &m_engine;
-    QLocalServer *m_server = nullptr;
+    UnixListener *m_listener = nullptr;
     QHash<QString, Handler> m_extraVerbs;
 };
 

@@ -28,10 +28,14 @@ QString Engine::programVersion()
 bool Engine::open(const EngineOptions &options, QString *error)
 {
     m_dataDir = options.dataDir.isEmpty() ? defaultDataDir() : QDir(options.dataDir).absolutePath();
-    if (!QDir().mkpath(m_dataDir)) {
-        if (error) *error = QStringLiteral("cannot create the data folder %1").arg(m_dataDir);
+    // Held (engine.lock) and private (0700, its files 0600) before anything in it is touched.
+    if (!m_folder.open(m_dataDir, error))
         return false;
-    }
+    m_stopTimeout = options.stopTimeout;
+    // The pipeline policy: a file that is not a valid policy stops the engine.
+    const std::optional<PipelinePolicy> policy = PipelinePolicy::load(m_dataDir, error);
+    if (!policy)
+        return false;
     const QString dbPath = m_dataDir + QStringLiteral("/streamengine.db");
     if (!m_store.open(dbPath, programVersion(), error))
         return false;
@@ -41,9 +45,12 @@ bool Engine::open(const EngineOptions &options, QString *error)
         qCWarning(lcEngine) << "no streamer plugins found in" << StreamerFactory::defaultPluginDirs();
 
     m_manager = std::make_unique<WorkerManager>(m_store, m_factory, this);
+    m_manager->setPipelinePolicy(*policy);
+    qCInfo(lcEngine).noquote() << "pipeline policy:" << policy->source << "; media folders:" << policy->mediaFolders.join(QStringLiteral(", "))
+                               << (policy->trustLocalOperators ? "; local operators are trusted" : "");
     connect(m_manager.get(), &WorkerManager::allStopped, this, [this] {
         if (m_shuttingDown)
-            Q_EMIT finished();
+            finishShutdown(false);
     });
     if (!m_manager->load(error))
         return false;
@@ -74,8 +81,36 @@ void Engine::shutdown()
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
-    qCInfo(lcEngine) << "stopping every worker";
+    Q_EMIT shuttingDown();
+    if (!m_manager) {
+        QMetaObject::invokeMethod(this, [this] { finishShutdown(false); }, Qt::QueuedConnection);
+        return;
+    }
+    qCInfo(lcEngine).noquote() << QStringLiteral("stopping every worker (at most %1 s)").arg(double(m_stopTimeout.count()) / 1000.0);
+    m_stopDeadline.setSingleShot(true);
+    m_stopDeadline.setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early or late
+    connect(&m_stopDeadline, &QTimer::timeout, this, [this] { finishShutdown(true); });
+    m_stopDeadline.start(m_stopTimeout);
     m_manager->stopAll();
+}
+
+void Engine::finishShutdown(bool forced)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_stopDeadline.stop();
+    if (forced) {
+        QStringList left;
+        for (Worker *w : m_manager->workers())
+            if (w->state() != WorkerState::Idle)
+                left << (w->config().name.isEmpty() ? w->id() : QStringLiteral("%1 (%2)").arg(w->config().name, w->id()));
+        m_stopForced = true;
+        qCWarning(lcEngine).noquote() << QStringLiteral("%1 worker(s) did not stop within %2 s: %3; ending them with the engine")
+                                             .arg(left.size()).arg(double(m_stopTimeout.count()) / 1000.0)
+                                             .arg(left.isEmpty() ? QStringLiteral("(workers being removed)") : left.join(QStringLiteral(", ")));
+    }
+    Q_EMIT finished();
 }
 
 OpResult Engine::setNameAndDescription(const QString &name, const QString &description)

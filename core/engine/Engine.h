@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DataFolder.h"
 #include "EngineLog.h"
 #include "HubDirectory.h"
 #include "MetricsSampler.h"
@@ -9,7 +10,9 @@
 
 #include <QDateTime>
 #include <QObject>
+#include <QTimer>
 
+#include <chrono>
 #include <memory>
 
 namespace se {
@@ -18,6 +21,8 @@ struct EngineOptions {
     QString dataDir;            // empty: QStandardPaths::AppDataLocation
     QStringList pluginDirs;     // empty: StreamerFactory::defaultPluginDirs()
     bool seedDemoWorkers = false;
+    // How long shutdown() waits for the workers before it ends what is left.
+    std::chrono::milliseconds stopTimeout{8000};
 };
 
 // The engine's parts, put together: the store, the streamer types, the
@@ -36,8 +41,12 @@ public:
     bool open(const EngineOptions &options, QString *error);
     // Starts every enabled worker.
     void boot();
-    // Stops every worker; finished() follows (at once when nothing runs).
+    // Stops every worker; finished() follows (at once when nothing runs), at
+    // the latest after EngineOptions::stopTimeout: then stopForced() is true,
+    // and the workers still stopping end with the engine (their streamers'
+    // destructors kill what they run).
     void shutdown();
+    bool stopForced() const { return m_stopForced; }
 
     QString dataDir() const { return m_dataDir; }
     Store &store() { return m_store; }
@@ -58,19 +67,26 @@ public:
 Q_SIGNALS:
     void identityChanged();
     void hubDirectoryChanged();
+    void shuttingDown();
     void finished();
 
 private:
     void seedDemo();
+    void finishShutdown(bool forced);
 
     EngineLog m_log;
     MetricsSampler m_metrics;
+    DataFolder m_folder; // released last, after the store has closed
     Store m_store;
     StreamerFactory m_factory;
     std::unique_ptr<WorkerManager> m_manager;
     QString m_dataDir;
     QDateTime m_startDate = QDateTime::currentDateTimeUtc();
     bool m_shuttingDown = false;
+    bool m_finished = false;
+    bool m_stopForced = false;
+    std::chrono::milliseconds m_stopTimeout{8000};
+    QTimer m_stopDeadline;
     HubDirectory *m_hubs = nullptr;
 };
 

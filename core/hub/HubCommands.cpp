@@ -176,10 +176,11 @@ QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create)
             return result(false, QStringLiteral("missing field 'streamerType'"));
         WorkerConfig c = patch->appliedTo(WorkerConfig{});
         c.id = id;
-        const OpResult r = m.create(c);
+        // A hub is never trusted: its commands always meet the pipeline policy.
+        const OpResult r = m.create(c, WorkerManager::StartNow::IfEnabled, WorkerManager::Origin::Hub);
         return result(r.ok, r.message, r.workerId.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{{QStringLiteral("workerId"), r.workerId}}));
     }
-    return fromOp(m.edit(id, *patch));
+    return fromOp(m.edit(id, *patch, WorkerManager::Origin::Hub));
 }
 
 } // namespace se

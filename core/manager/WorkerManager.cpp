@@ -2,6 +2,8 @@
 
 #include "StreamerFactory.h"
 
+#include <QCryptographicHash>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QUuid>
 
@@ -16,6 +18,8 @@ WorkerManager::WorkerManager(Store &store, StreamerFactory &factory, QObject *pa
     qRegisterMetaType<se::WatchdogEvent>();
     qRegisterMetaType<se::LogEntry>();
     m_env.factory = &m_factory;
+    m_env.admit = [this](const WorkerConfig &c) { return admit(c); };
+    m_policy = PipelinePolicy::builtInDefault(QFileInfo(m_store.path()).absolutePath());
 }
 
 WorkerManager::~WorkerManager()
@@ -34,6 +38,7 @@ bool WorkerManager::load(QString *error)
         if (error) *error = why;
         return false;
     }
+    m_approvals = m_store.policyApprovals();
     for (const StoredWorker &s : stored)
         if (!m_workers.contains(s.config.id))
             adopt(s.config, s.watchdogEventCount);
@@ -43,13 +48,13 @@ bool WorkerManager::load(QString *error)
 
 void WorkerManager::startEnabled()
 {
-    int started = 0;
+    int started = 0, refused = 0;
     for (Worker *w : std::as_const(m_order))
-        if (w->config().enabled && w->state() == WorkerState::Idle) {
-            w->start();
-            ++started;
-        }
+        if (w->config().enabled && w->state() == WorkerState::Idle)
+            ++(w->start().ok ? started : refused);
     qCInfo(lcManager) << "started" << started << "enabled workers";
+    if (refused)
+        qCWarning(lcManager) << refused << "enabled workers did not start (their last error says why)";
 }
 
 void WorkerManager::stopAll()
@@ -114,12 +119,68 @@ OpResult WorkerManager::validate(const WorkerConfig &c) const
     return OpResult::success({}, c.id);
 }
 
+QString WorkerManager::policyRefusal(const WorkerConfig &config, QStringList *checked) const
+{
+    if (!m_factory.hasType(config.streamerType))
+        return {}; // validate() and the start say what is wrong with it
+    const QString why = m_factory.refusal(config.streamerType, config.command, m_policy, checked);
+    return why.isEmpty() ? QString() : QStringLiteral("refused by the pipeline policy: %1").arg(why);
+}
+
+OpResult WorkerManager::checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const
+{
+    *approve = false;
+    const QString refused = policyRefusal(config);
+    if (refused.isEmpty())
+        return OpResult::success({}, config.id);
+    if (origin == Origin::LocalOperator && m_policy.trustLocalOperators) {
+        *approve = true;
+        qCWarning(lcManager).noquote() << "worker" << config.id << "let through by a trusted local operator:" << refused;
+        return OpResult::success({}, config.id);
+    }
+    qCWarning(lcManager).noquote() << "worker" << config.id << refused;
+    return OpResult::failure(refused, config.id);
+}
+
+bool WorkerManager::storeApproval(const WorkerConfig &config, bool approve)
+{
+    const QString print = approve ? fingerprint(config) : QString();
+    if (m_approvals.value(config.id) == print)
+        return true;
+    QString why;
+    if (!m_store.setPolicyApproval(config.id, print, &why)) {
+        qCWarning(lcManager) << "could not store the pipeline-policy approval of" << config.id << ":" << why;
+        return false;
+    }
+    if (approve)
+        m_approvals.insert(config.id, print);
+    else
+        m_approvals.remove(config.id);
+    return true;
+}
+
+QString WorkerManager::admit(const WorkerConfig &config) const
+{
+    const QString refused = policyRefusal(config);
+    if (refused.isEmpty())
+        return {};
+    if (m_policy.trustLocalOperators && m_approvals.value(config.id) == fingerprint(config))
+        return {};
+    return refused;
+}
+
+QString WorkerManager::fingerprint(const WorkerConfig &config)
+{
+    const QByteArray text = config.streamerType.toUtf8() + '\0' + config.command.toUtf8();
+    return QString::fromLatin1(QCryptographicHash::hash(text, QCryptographicHash::Sha256).toHex());
+}
+
 OpResult WorkerManager::unknown(const QString &id) const
 {
     return OpResult::failure(QStringLiteral("no worker with id '%1'").arg(id), id);
 }
 
-OpResult WorkerManager::create(WorkerConfig config, StartNow startNow)
+OpResult WorkerManager::create(WorkerConfig config, StartNow startNow, Origin origin)
 {
     config.id = config.id.trimmed();
     if (config.id.isEmpty())
@@ -128,9 +189,13 @@ OpResult WorkerManager::create(WorkerConfig config, StartNow startNow)
         return OpResult::failure(QStringLiteral("a worker with id '%1' exists already").arg(config.id), config.id);
     if (OpResult v = validate(config); !v.ok)
         return v;
+    bool approve = false;
+    if (OpResult p = checkPolicy(config, origin, &approve); !p.ok)
+        return p;
     QString why;
     if (!m_store.insertWorker(config, QStringLiteral("created"), &why))
         return OpResult::failure(QStringLiteral("could not store the worker: %1").arg(why), config.id);
+    storeApproval(config, approve);
     Worker *w = adopt(config, 0);
     Q_EMIT workerAdded(w);
     if (!config.enabled)
@@ -143,7 +208,7 @@ OpResult WorkerManager::create(WorkerConfig config, StartNow startNow)
                     config.id};
 }
 
-OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch)
+OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch, Origin origin)
 {
     Worker *w = worker(id);
     if (!w)
@@ -152,22 +217,46 @@ OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch)
     const WorkerConfig after = patch.appliedTo(before);
     if (OpResult v = validate(after); !v.ok)
         return v;
+    // The pipeline policy: for a new command or streamer type; a trusted
+    // operator who names the command again approves it as it is.
+    const bool pipelineChanged = after.command != before.command || after.streamerType != before.streamerType;
+    bool approve = false;
+    if (pipelineChanged) {
+        if (OpResult p = checkPolicy(after, origin, &approve); !p.ok)
+            return p;
+    } else if ((patch.command || patch.streamerType) && origin == Origin::LocalOperator && m_policy.trustLocalOperators) {
+        approve = m_approvals.value(id) == fingerprint(after) || !policyRefusal(after).isEmpty();
+    } else {
+        approve = m_approvals.contains(id);
+    }
     const QList<FieldChange> changes = diff(before, after);
-    if (changes.isEmpty())
+    if (changes.isEmpty()) {
+        if (approve && !m_approvals.contains(id)) {
+            storeApproval(after, true);
+            return OpResult::success(QStringLiteral("nothing changed; its command is approved by a trusted local operator"), id);
+        }
         return OpResult::success(QStringLiteral("nothing changed"), id);
+    }
     QString why;
     if (!m_store.updateWorker(after, changes, &why))
         return OpResult::failure(QStringLiteral("could not store the change: %1").arg(why), id);
+    storeApproval(after, approve);
     w->applyConfig(after);
-    if (before.enabled && !after.enabled)
+    QString notStarted;
+    if (before.enabled && !after.enabled) {
         w->stop();
-    else if (!before.enabled && after.enabled)
-        w->start();
+    } else if (!before.enabled && after.enabled) {
+        if (const OpResult started = w->start(); !started.ok)
+            notStarted = started.message;
+    }
     Q_EMIT workerChanged(w);
     QStringList fields;
     for (const FieldChange &c : changes)
         fields << c.field;
-    return OpResult::success(QStringLiteral("changed: %1").arg(fields.join(QStringLiteral(", "))), id);
+    QString message = QStringLiteral("changed: %1").arg(fields.join(QStringLiteral(", ")));
+    if (!notStarted.isEmpty())
+        message += QStringLiteral("; it did not start: %1").arg(notStarted);
+    return OpResult::success(message, id);
 }
 
 OpResult WorkerManager::remove(const QString &id)
@@ -179,6 +268,7 @@ OpResult WorkerManager::remove(const QString &id)
     if (!m_store.deleteWorker(id, &why))
         return OpResult::failure(QStringLiteral("could not delete the worker: %1").arg(why), id);
     const WorkerSnapshot last = snapshot(w);
+    m_approvals.remove(id); // the store forgot it with the worker
     m_workers.remove(id);
     m_order.removeOne(w);
     w->disconnect(this);

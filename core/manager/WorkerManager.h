@@ -1,6 +1,7 @@
 #pragma once
 
 #include "OpResult.h"
+#include "PipelinePolicy.h"
 #include "RestartPolicy.h"
 #include "Store.h"
 #include "Worker.h"
@@ -44,10 +45,27 @@ public:
     void stopAll();
     bool allIdle() const;
 
+    // Who asks for a create or an edit: a hub (always held to the pipeline
+    // policy) or a local operator (ctl, dashboard), whom the policy may trust.
+    enum class Origin { Hub, LocalOperator };
+
+    // The pipeline policy (default: the built-in one, media beside the
+    // database). Every command is checked against it before it is stored and
+    // before every start. Set it before load().
+    void setPipelinePolicy(PipelinePolicy policy) { m_policy = std::move(policy); }
+    const PipelinePolicy &pipelinePolicy() const { return m_policy; }
+    // The policy's verdict on a configuration's command, whoever asks: empty
+    // when allowed, else "refused by the pipeline policy: …". `checked` gets
+    // what was looked at.
+    QString policyRefusal(const WorkerConfig &config, QStringList *checked = nullptr) const;
+
     enum class StartNow { IfEnabled, No };
-    OpResult create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled);
-    // Enabling through an edit starts the worker; disabling stops it.
-    OpResult edit(const QString &id, const WorkerPatch &patch);
+    // A command the pipeline policy refuses is not stored (unless a trusted
+    // local operator asks).
+    OpResult create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled, Origin origin = Origin::Hub);
+    // Enabling through an edit starts the worker; disabling stops it. A new
+    // command or streamer type the pipeline policy refuses changes nothing.
+    OpResult edit(const QString &id, const WorkerPatch &patch, Origin origin = Origin::Hub);
     OpResult remove(const QString &id);
     OpResult start(const QString &id);
     OpResult stop(const QString &id);
@@ -77,11 +95,20 @@ Q_SIGNALS:
 private:
     Worker *adopt(const WorkerConfig &config, int watchdogEventCount);
     OpResult validate(const WorkerConfig &config) const;
+    // The pipeline policy on a create or edit from `origin`: a failure, or
+    // success with `approve` set when a trusted operator overrides a refusal.
+    OpResult checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const;
+    bool storeApproval(const WorkerConfig &config, bool approve);
+    // Before every start: the policy's refusal unless a trusted operator approved this command.
+    QString admit(const WorkerConfig &config) const;
+    static QString fingerprint(const WorkerConfig &config);
     OpResult unknown(const QString &id) const;
 
     Store &m_store;
     StreamerFactory &m_factory;
     WorkerEnvironment m_env;
+    PipelinePolicy m_policy;
+    QHash<QString, QString> m_approvals; // worker id → fingerprint a trusted operator let through
     QHash<QString, Worker *> m_workers;
     QList<Worker *> m_order;
     QList<Worker *> m_leaving; // removed, still stopping

@@ -8,6 +8,9 @@
 
 #include <atomic>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcStore, "se.store")
 
 namespace se {
@@ -111,6 +114,13 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
     if (fi.exists() && !fi.isReadable())
         return fail(QStringLiteral("the file is not readable"));
     const bool existed = fi.exists() && fi.size() > 0;
+    if (!fi.exists()) {
+        // Owner-only from the start (it holds the hub keys); SQLite gives its
+        // -wal and -shm files the database's own mode.
+        const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0)
+            ::close(fd);
+    }
 
     QString why;
     {
@@ -332,11 +342,39 @@ bool Store::deleteWorker(const QString &id, QString *error)
     q.addBindValue(id);
     if (!run(q, error))
         return false;
+    QSqlQuery approval(db);
+    approval.prepare(QStringLiteral("DELETE FROM meta WHERE key = ?"));
+    approval.addBindValue(QStringLiteral("policy_approval:") + id);
+    if (!run(approval, error))
+        return false;
     if (!t.commit()) {
         if (error) *error = t.error();
         return false;
     }
     return true;
+}
+
+QHash<QString, QString> Store::policyApprovals() const
+{
+    QHash<QString, QString> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT key, value FROM meta WHERE substr(key, 1, 16) = 'policy_approval:'"));
+    if (!run(q, nullptr))
+        return out;
+    while (q.next())
+        out.insert(q.value(0).toString().mid(16), q.value(1).toString());
+    return out;
+}
+
+bool Store::setPolicyApproval(const QString &workerId, const QString &fingerprint, QString *error)
+{
+    const QString key = QStringLiteral("policy_approval:") + workerId;
+    if (!fingerprint.isEmpty())
+        return setMeta(key, fingerprint, error);
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("DELETE FROM meta WHERE key = ?"));
+    q.addBindValue(key);
+    return run(q, error);
 }
 
 bool Store::setWatchdogEventCount(const QString &id, int count, QString *error)

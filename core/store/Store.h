@@ -4,6 +4,7 @@
 #include "WorkerConfig.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
@@ -64,8 +65,15 @@ public:
     bool insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error = nullptr);
     // Writes the new configuration and one change-log row per changed field, atomically.
     bool updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error = nullptr);
+    // Also forgets the worker's pipeline-policy approval.
     bool deleteWorker(const QString &id, QString *error = nullptr);
     bool setWatchdogEventCount(const QString &id, int count, QString *error = nullptr);
+
+    // Commands a trusted local operator let through the pipeline policy:
+    // worker id → fingerprint of its streamer type and command.
+    QHash<QString, QString> policyApprovals() const;
+    // An empty fingerprint forgets the worker's approval.
+    bool setPolicyApproval(const QString &workerId, const QString &fingerprint, QString *error = nullptr);
 
     QList<ChangeLogEntry> changeLog(const QString &workerId) const;
     // Stores the event with its log lines and the worker's new event count.

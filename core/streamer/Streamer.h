@@ -1,5 +1,7 @@
 #pragma once
 
+#include "PipelinePolicy.h"
+
 #include <QByteArray>
 #include <QObject>
 #include <QString>
@@ -64,10 +66,24 @@ public:
     virtual QString typeName() const = 0;
     virtual QString description() const = 0;
     virtual std::unique_ptr<Streamer> create() = 0;
+
+    // The pipeline policy's verdict on `command`, before it is stored or
+    // started: empty when it may run, else why not, naming the element, the
+    // property and the rule it breaks. `checked`, when given, gets what was
+    // looked at (for `streamengine ctl policy check`). Quick and without side
+    // effects (nothing plays). The default allows everything: for streamers
+    // whose commands are no pipelines (FakeStreamer).
+    virtual QString refusal(const QString &command, const PipelinePolicy &policy, QStringList *checked = nullptr) const
+    {
+        Q_UNUSED(command);
+        Q_UNUSED(policy);
+        Q_UNUSED(checked);
+        return {};
+    }
 };
 
 } // namespace se
 
-#define SE_STREAMER_PLUGIN_IID "org.streamengine.StreamerPlugin/1"
+#define SE_STREAMER_PLUGIN_IID "org.streamengine.StreamerPlugin/2"
 Q_DECLARE_INTERFACE(se::StreamerPlugin, SE_STREAMER_PLUGIN_IID)
 Q_DECLARE_METATYPE(se::LogLevel)

@@ -80,4 +80,13 @@ std::unique_ptr<Streamer> StreamerFactory::create(const QString &type, QString *
     return plugin->create();
 }
 
+QString StreamerFactory::refusal(const QString &type, const QString &command, const PipelinePolicy &policy,
+                                 QStringList *checked) const
+{
+    auto *plugin = m_plugins.value(type);
+    if (!plugin)
+        return QStringLiteral("unknown streamer type '%1'").arg(type);
+    return plugin->refusal(command, policy, checked);
+}
+
 } // namespace se

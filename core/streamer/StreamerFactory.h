@@ -38,6 +38,10 @@ public:
 
     // nullptr and a clear `error` for an unknown type.
     std::unique_ptr<Streamer> create(const QString &type, QString *error) const;
+    // The type's pipeline-policy verdict on `command` (StreamerPlugin::refusal);
+    // an unknown type is refused.
+    QString refusal(const QString &type, const QString &command, const PipelinePolicy &policy,
+                    QStringList *checked = nullptr) const;
 
 private:
     QMap<QString, StreamerPlugin *> m_plugins;

@@ -199,6 +199,17 @@ void Worker::applyConfig(const WorkerConfig &config)
 OpResult Worker::beginStart()
 {
     m_onHold = false;
+    if (m_env.admit) {
+        if (const QString refused = m_env.admit(m_config); !refused.isEmpty()) {
+            // Not a failure to retry: the worker stays Idle and says why.
+            m_wantRunning = false;
+            setLastError(refused);
+            appendLog(LogLevel::Error, QStringLiteral("not started: %1").arg(refused));
+            qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << ") not started:" << refused;
+            setState(WorkerState::Idle);
+            return OpResult::failure(refused, id());
+        }
+    }
     QString error;
     m_streamer = m_env.factory ? m_env.factory->create(m_config.streamerType, &error) : nullptr;
     if (!m_streamer) {

@@ -30,6 +30,9 @@ struct WorkerEnvironment {
     // Thumbnails announced (pictureUpdated) per second at most, always the
     // newest; streamers are asked for no more than this either.
     double previewFps = 5.0;
+    // Asked before every start (the pipeline policy): empty lets the worker
+    // start, a reason keeps it Idle with that reason as its last error.
+    std::function<QString(const WorkerConfig &)> admit;
 };
 
 // One worker's life: its state machine, its streamer, and its watchdog. Lives

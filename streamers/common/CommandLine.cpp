@@ -77,6 +77,15 @@ bool splitCommandLine(const QString &command, QStringList *args, QString *error)
     return true;
 }
 
+bool gstOptionTakesValue(const QString &a)
+{
+    return !a.contains(QLatin1Char('=')) && a != QLatin1String("--gst-debug-no-color")
+           && a != QLatin1String("--gst-debug-disable") && a != QLatin1String("--gst-disable-segtrap")
+           && a != QLatin1String("--gst-disable-registry-update") && a != QLatin1String("--gst-disable-registry-fork")
+           && a != QLatin1String("--gst-debug-help") && a != QLatin1String("--gst-version")
+           && a != QLatin1String("--gst-fatal-warnings");
+}
+
 bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *error)
 {
     *out = LaunchOptions{};
@@ -91,11 +100,7 @@ bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *er
             break;
         if (a.startsWith(QLatin1String("--gst-"))) {
             // --gst-debug=3 or "--gst-debug 3"
-            if (!a.contains(QLatin1Char('=')) && a != QLatin1String("--gst-debug-no-color")
-                && a != QLatin1String("--gst-debug-disable") && a != QLatin1String("--gst-disable-segtrap")
-                && a != QLatin1String("--gst-disable-registry-update") && a != QLatin1String("--gst-disable-registry-fork")
-                && a != QLatin1String("--gst-debug-help") && a != QLatin1String("--gst-version")
-                && a != QLatin1String("--gst-fatal-warnings") && i + 1 < args.size()) {
+            if (gstOptionTakesValue(a) && i + 1 < args.size()) {
                 out->gstOptions << a + QLatin1Char('=') + args.at(i + 1);
                 ++i;
             } else {

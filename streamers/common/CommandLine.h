@@ -23,6 +23,10 @@ struct LaunchOptions {
     QStringList pipeline;    // what is left: the pipeline description, one word per element
 };
 
+// Whether a --gst-… option takes a value ("--gst-debug 3" as well as
+// "--gst-debug=3"); the flags (--gst-debug-no-color, …) do not.
+bool gstOptionTakesValue(const QString &option);
+
 // Separates gst-launch-1.0 options from the pipeline description. Returns
 // false with `error` for an option gst-launch-1.0 would not accept.
 bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *error);

@@ -1,6 +1,7 @@
 #include "GstInProcessPlugin.h"
 
 #include "GstInProcessStreamer.h"
+#include "PipelineCheck.h"
 
 namespace se::gst {
 
@@ -14,6 +15,12 @@ std::unique_ptr<Streamer> GstInProcessPlugin::create()
 {
     GstInProcessStreamer::initGStreamer();
     return std::make_unique<GstInProcessStreamer>();
+}
+
+QString GstInProcessPlugin::refusal(const QString &command, const PipelinePolicy &policy, QStringList *checked) const
+{
+    GstInProcessStreamer::initGStreamer(); // GStreamer as this plugin sets it up, before anything parses
+    return pipelineRefusal(command, policy, checked);
 }
 
 } // namespace se::gst

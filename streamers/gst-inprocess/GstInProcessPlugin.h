@@ -12,6 +12,9 @@ public:
     QString typeName() const override { return QStringLiteral("GstInProcess"); }
     QString description() const override;
     std::unique_ptr<Streamer> create() override;
+    // The command's options and its pipeline, parsed (NULL state) as start()
+    // will parse it (streamers/common/PipelineCheck).
+    QString refusal(const QString &command, const PipelinePolicy &policy, QStringList *checked) const override;
 };
 
 } // namespace se::gst

@@ -1,6 +1,7 @@
 #include "GstProcessPlugin.h"
 
 #include "GstProcessStreamer.h"
+#include "PipelineCheck.h"
 
 namespace se::gst {
 
@@ -12,6 +13,11 @@ QString GstProcessPlugin::description() const
 std::unique_ptr<Streamer> GstProcessPlugin::create()
 {
     return std::make_unique<GstProcessStreamer>();
+}
+
+QString GstProcessPlugin::refusal(const QString &command, const PipelinePolicy &policy, QStringList *checked) const
+{
+    return pipelineRefusal(command, policy, checked);
 }
 
 } // namespace se::gst

@@ -12,6 +12,9 @@ public:
     QString typeName() const override { return QStringLiteral("GstStreamer"); }
     QString description() const override;
     std::unique_ptr<Streamer> create() override;
+    // The command's options and its pipeline, parsed here (NULL state) as
+    // se-gst-host will parse it (streamers/common/PipelineCheck).
+    QString refusal(const QString &command, const PipelinePolicy &policy, QStringList *checked) const override;
 };
 
 } // namespace se::gst
