@@ -6,6 +6,7 @@
 #include "HubKey.h"
 #include "ShutdownGuard.h"
 #include "SignalWatcher.h"
+#include "SystemdNotifier.h"
 
 #ifdef SE_HAVE_UI
 #include "MainWindow.h"
@@ -214,7 +215,9 @@ int main(int argc, char **argv)
         QCoreApplication::exit(engine.stopForced() ? kExitStopForced : 0);
     });
 
+    se::SystemdNotifier systemd(engine);
     engine.boot();
+    systemd.ready(); // the workers are started (each comes up on its own)
 
 #ifdef SE_HAVE_UI
     std::unique_ptr<se::ui::MainWindow> window;

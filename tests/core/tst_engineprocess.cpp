@@ -8,10 +8,15 @@
 #include <QJsonObject>
 #include <QLocalSocket>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <csignal>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace {
 struct CtlResult {
@@ -254,6 +259,47 @@ private Q_SLOTS:
         QCOMPARE(p.exitCode(), 2);
         QVERIFY2(err.contains("--headless"), err.constData());
         QVERIFY2(err.trimmed().count('\n') == 0, err.constData()); // one line
+    }
+
+    void underSystemdItSaysReadyPingsItsWatchdogAndStops()
+    {
+        // systemd's side of Type=notify: a datagram socket named by NOTIFY_SOCKET.
+        QTemporaryDir dir;
+        const QByteArray path = QFile::encodeName(dir.filePath(QStringLiteral("notify.sock")));
+        const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, path.constData(), size_t(path.size()));
+        QCOMPARE(::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address), 0);
+        QStringList said;
+        auto receive = [&] {
+            char buffer[4096];
+            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+                said << QString::fromUtf8(buffer, int(n));
+            return said.join(QLatin1Char('|'));
+        };
+
+        const QString d = dir.filePath(QStringLiteral("data"));
+        QProcess engine;
+        engine.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(path));
+        env.insert(QStringLiteral("WATCHDOG_USEC"), QStringLiteral("200000"));
+        engine.setProcessEnvironment(env);
+        engine.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--demo"), QStringLiteral("--data-dir"), d,
+                                      QStringLiteral("--plugin-dir"), pluginDir()});
+        QVERIFY(engine.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(receive().contains(QStringLiteral("READY=1")), 15000);
+        const QString ready = *std::find_if(said.begin(), said.end(), [](const QString &m) { return m.contains(QStringLiteral("READY=1")); });
+        QVERIFY2(ready.contains(QRegularExpression(QStringLiteral("STATUS=\\d+ workers, \\d+ running"))), qPrintable(ready));
+        // Pings from the event loop, at half the watchdog's period.
+        QTRY_VERIFY_WITH_TIMEOUT(receive().count(QStringLiteral("WATCHDOG=1")) >= 3, 10000);
+        engine.terminate();
+        QVERIFY(engine.waitForFinished(15000));
+        QVERIFY2(receive().contains(QStringLiteral("STOPPING=1")), qPrintable(said.join(QLatin1Char('|'))));
+        ::close(fd);
+        // Without NOTIFY_SOCKET nothing of this happens (every other test here).
     }
 
     void ctlWithoutAnEngineSaysSo()
