@@ -106,6 +106,8 @@ bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *er
             } else {
                 out->gstOptions << a;
             }
+            out->options << out->gstOptions.last();
+            continue;
         } else if (a == QLatin1String("-v") || a == QLatin1String("--verbose")) {
             out->verbose = true;
         } else if (a == QLatin1String("-e") || a == QLatin1String("--eos-on-shutdown")) {
@@ -118,13 +120,17 @@ bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *er
             out->ignored << a;
         } else if (a.startsWith(QLatin1String("-X")) || a.startsWith(QLatin1String("--exclude"))) {
             out->ignored << a;
-            if (!a.contains(QLatin1Char('=')) && a.size() <= 2 && i + 1 < args.size())
+            if (!a.contains(QLatin1Char('=')) && a.size() <= 2 && i + 1 < args.size()) {
                 out->ignored << args.at(++i);
+                out->options << a + QLatin1Char('=') + args.at(i);
+                continue;
+            }
         } else {
             if (error)
                 *error = QStringLiteral("unknown gst-launch-1.0 option '%1'").arg(a);
             return false;
         }
+        out->options << a;
     }
     out->pipeline = args.mid(i);
     if (out->pipeline.isEmpty()) {

@@ -21,6 +21,7 @@ struct LaunchOptions {
     bool eosOnShutdown = false; // -e
     QStringList ignored;     // other gst-launch flags we accept and ignore (-q, -m, -t, …)
     QStringList pipeline;    // what is left: the pipeline description, one word per element
+    QStringList options;     // every option word as given, a separate value joined with '=' (for the pipeline policy)
 };
 
 // Whether a --gst-… option takes a value ("--gst-debug 3" as well as

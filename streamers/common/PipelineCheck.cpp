@@ -46,24 +46,17 @@ QString optionRefusal(const QStringList &args, const PipelinePolicy &policy, qsi
             note(checked, QStringLiteral("launcher option %1").arg(option));
         return why.isEmpty() ? QString() : breaks(QStringLiteral("launcher option %1").arg(option), QStringLiteral("launcherOptions"), why);
     };
-    qsizetype i = 0;
-    for (; i < args.size(); ++i) {
-        const QString &a = args.at(i);
-        if (a == QLatin1String("--")) {
-            ++i;
-            break;
-        }
-        if (!a.startsWith(QLatin1Char('-')) || a == QLatin1String("-"))
-            break;
-        QString option = a;
-        if (a.startsWith(QLatin1String("--gst-")) && gstOptionTakesValue(a) && i + 1 < args.size())
-            option += QLatin1Char('=') + args.at(++i);
-        else if (a == QLatin1String("-X") && i + 1 < args.size())
-            option += QLatin1Char('=') + args.at(++i);
+    // The options exactly as the launcher reads them (one parse for both).
+    LaunchOptions parsed;
+    QString error;
+    const bool understood = parseLaunchOptions(args, &parsed, &error);
+    if (!understood && parsed.pipeline.isEmpty() && error.startsWith(QLatin1String("unknown")))
+        return breaks(QStringLiteral("launcher options"), QStringLiteral("launcherOptions"), error);
+    // (An empty pipeline passes: nothing of it can run, and its start says why.)
+    for (const QString &option : std::as_const(parsed.options))
         if (const QString why = check(option); !why.isEmpty())
             return why;
-    }
-    *first = i;
+    *first = args.size() - parsed.pipeline.size();
     // GLib's option parser in se-gst-host's gst_init takes --gst-… words from
     // anywhere in its arguments, values of other options included.
     for (qsizetype j = 0; j < args.size(); ++j)

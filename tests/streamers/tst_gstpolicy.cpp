@@ -339,6 +339,9 @@ private Q_SLOTS:
              {QStringLiteral("launcher option --gst-plugin-path=/tmp"), QStringLiteral("\"launcherOptions\"")}},
             {"option value", QStringLiteral("--gst-debug --gst-plugin-load=/tmp/x.so videotestsrc ! fakesink"),
              {QStringLiteral("launcher option --gst-plugin-load=/tmp/x.so")}},
+            // The check reads options with the launcher's own parser: what it cannot read is refused.
+            {"unknown launcher option", QStringLiteral("--no-such-flag videotestsrc ! fakesink"),
+             {QStringLiteral("unknown gst-launch-1.0 option '--no-such-flag'"), QStringLiteral("\"launcherOptions\"")}},
             {"bin type", QStringLiteral("giosrc.( fakesrc ! fakesink )"), {QStringLiteral("element giosrc breaks rule \"elements\"")}},
             {"inside a bin", QStringLiteral("splitmuxsink.( fdsrc ! fakesink )"), {QStringLiteral("element fdsrc breaks rule \"elements\"")}},
         };
