@@ -179,7 +179,7 @@ void EnginePanel::reloadHubs()
         for (int c = 0; c < 4; ++c)
             item->setToolTip(c, tip);
         const QColor c = h.state == QLatin1String("Connected") ? QColor(0x2e, 0xa0, 0x4a)
-            : (h.state == QLatin1String("Connecting") || h.state == QLatin1String("Reconnecting")) ? QColor(0xc0, 0x85, 0x10)
+            : (h.state == QLatin1String("Connecting") || h.state == QLatin1String("Registering")) ? QColor(0xc0, 0x85, 0x10)
                                                                                                    : QColor(0xd9, 0x34, 0x34);
         item->setForeground(1, c);
         m_hubs->addTopLevelItem(item);

@@ -18,7 +18,7 @@ public:
     struct Hub {
         int id = 0;
         QString url;
-        QString state;      // "Connected", "Connecting", "Reconnecting", "Disconnected", "Refused"
+        QString state;      // "Connecting", "Registering", "Connected", "Disconnected" (with lastError), "Refused"
         QString lastError;  // why it is not connected, if it is not
         QDateTime since;    // when it entered this state
         qint64 queued = 0;  // messages waiting to be sent
