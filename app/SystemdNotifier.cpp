@@ -4,9 +4,8 @@
 
 #include <QLoggingCategory>
 
+#include <cerrno>
 #include <cstring>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcSystemd, "se.systemd")
@@ -15,20 +14,11 @@ namespace se {
 
 SystemdNotifier::SystemdNotifier(Engine &engine, QObject *parent) : QObject(parent), m_engine(engine)
 {
-    QByteArray path = qgetenv("NOTIFY_SOCKET");
+    const QByteArray path = qgetenv("NOTIFY_SOCKET");
     if (path.isEmpty())
         return;
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.startsWith('@'))
-        path[0] = '\0'; // an abstract socket
-    if (path.size() >= qsizetype(sizeof address.sun_path)) {
-        qCWarning(lcSystemd) << "NOTIFY_SOCKET is too long; not telling systemd anything";
-        return;
-    }
-    std::memcpy(address.sun_path, path.constData(), size_t(path.size()));
-    m_address = QByteArray(reinterpret_cast<const char *>(&address), int(offsetof(sockaddr_un, sun_path) + path.size()));
-    m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (QString error; !m_socket.open(path, &error))
+        qCWarning(lcSystemd).noquote() << "cannot reach systemd at NOTIFY_SOCKET:" << error;
     // Pipelines the engine starts are not the service: they must not speak for it.
     qunsetenv("NOTIFY_SOCKET");
 
@@ -56,15 +46,11 @@ SystemdNotifier::SystemdNotifier(Engine &engine, QObject *parent) : QObject(pare
     });
 }
 
-SystemdNotifier::~SystemdNotifier()
-{
-    if (m_fd >= 0)
-        ::close(m_fd);
-}
+SystemdNotifier::~SystemdNotifier() = default;
 
 void SystemdNotifier::ready()
 {
-    if (m_fd < 0)
+    if (!m_socket.isOpen())
         return;
     m_lastStatus = status();
     send("READY=1\nSTATUS=" + m_lastStatus);
@@ -73,13 +59,12 @@ void SystemdNotifier::ready()
 
 bool SystemdNotifier::send(const QByteArray &message)
 {
-    if (m_fd < 0)
+    if (!m_socket.isOpen())
         return false;
-    const ssize_t n = ::sendto(m_fd, message.constData(), size_t(message.size()), MSG_NOSIGNAL,
-                               reinterpret_cast<const sockaddr *>(m_address.constData()), socklen_t(m_address.size()));
-    if (n < 0)
+    const bool sent = m_socket.send(message);
+    if (!sent)
         qCDebug(lcSystemd) << "could not tell systemd" << message << ":" << std::strerror(errno);
-    return n >= 0;
+    return sent;
 }
 
 QByteArray SystemdNotifier::status() const

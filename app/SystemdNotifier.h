@@ -1,5 +1,7 @@
 #pragma once
 
+#include "UnixDatagramSender.h"
+
 #include <QObject>
 #include <QTimer>
 
@@ -19,7 +21,7 @@ public:
     explicit SystemdNotifier(Engine &engine, QObject *parent = nullptr);
     ~SystemdNotifier() override;
 
-    bool isActive() const { return m_fd >= 0; }
+    bool isActive() const { return m_socket.isOpen(); }
     void ready();
 
 private:
@@ -27,8 +29,7 @@ private:
     QByteArray status() const;
 
     Engine &m_engine;
-    int m_fd = -1;
-    QByteArray m_address; // sockaddr_un bytes
+    UnixDatagramSender m_socket;
     QTimer m_watchdog;
     QTimer m_status;
     QByteArray m_lastStatus;

@@ -4,6 +4,7 @@
 #include "ControlServer.h"
 #include "Engine.h"
 #include "HubKey.h"
+#include "JournalLog.h"
 #include "ShutdownGuard.h"
 #include "SignalWatcher.h"
 #include "SystemdNotifier.h"
@@ -173,8 +174,18 @@ int main(int argc, char **argv)
                 QTextStream(stderr) << "streamengine: " << left << " child process(es) still running at exit were killed\n";
         }
     } reaper;
+    // Under systemd with stderr on the journal, lines go to journald with their
+    // priority and worker; declared before the engine's log, which uses it.
+    se::JournalLog journal;
+    bool toJournal = false;
+    if (se::JournalLog::stderrIsJournal()) {
+        QString why;
+        toJournal = journal.open(se::JournalLog::socketPath(), &why);
+        if (!toJournal)
+            QTextStream(stderr) << "<4>streamengine: cannot reach journald (" << why << "); logging plain text\n";
+    }
     se::Engine engine;
-    engine.log().installMessageHandler();
+    engine.log().installMessageHandler(toJournal ? &journal : nullptr);
     se::EngineOptions options;
     options.dataDir = parser.value(dataDirOpt);
     options.pluginDirs = parser.values(pluginDirOpt);

@@ -1,5 +1,7 @@
 #include "EngineLog.h"
 
+#include "WorkerLogScope.h"
+
 #include <QCoreApplication>
 #include <QThread>
 
@@ -11,6 +13,7 @@ namespace se {
 namespace {
 std::atomic<EngineLog *> g_log{nullptr};
 QtMessageHandler g_previous = nullptr;
+std::atomic<LogSink *> g_sink{nullptr};
 
 LogLevel levelOf(QtMsgType type)
 {
@@ -26,13 +29,14 @@ LogLevel levelOf(QtMsgType type)
 
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
-    if (EngineLog *log = g_log.load()) {
-        const QString category = context.category && qstrcmp(context.category, "default") != 0
-            ? QString::fromLatin1(context.category) + QStringLiteral(": ")
-            : QString();
-        log->append(levelOf(type), category + message);
-    }
-    if (g_previous)
+    const QString category = context.category && qstrcmp(context.category, "default") != 0
+        ? QString::fromLatin1(context.category)
+        : QString();
+    if (EngineLog *log = g_log.load())
+        log->append(levelOf(type), category.isEmpty() ? message : category + QStringLiteral(": ") + message);
+    if (LogSink *sink = g_sink.load())
+        sink->write(type, context, category, WorkerLogScope::current(), message);
+    else if (g_previous)
         g_previous(type, context, message);
 }
 } // namespace
@@ -45,8 +49,10 @@ EngineLog::EngineLog(QObject *parent) : QObject(parent)
 EngineLog::~EngineLog()
 {
     EngineLog *self = this;
-    if (g_log.compare_exchange_strong(self, nullptr))
+    if (g_log.compare_exchange_strong(self, nullptr)) {
         qInstallMessageHandler(g_previous);
+        g_sink = nullptr;
+    }
 }
 
 void EngineLog::append(LogLevel level, const QString &message)
@@ -68,8 +74,9 @@ QList<LogEntry> EngineLog::last(int count) const
     return m_buffer.last(count);
 }
 
-void EngineLog::installMessageHandler()
+void EngineLog::installMessageHandler(LogSink *sink)
 {
+    g_sink = sink;
     g_log.store(this);
     g_previous = qInstallMessageHandler(handler);
 }

@@ -7,6 +7,17 @@
 
 namespace se {
 
+// Where the process's log lines go besides the engine log, in place of Qt's
+// plain stderr (e.g. journald). Called from any thread.
+class LogSink {
+public:
+    virtual ~LogSink() = default;
+    // `category` is empty for Qt's default category; `workerId` is
+    // WorkerLogScope::current() of the writing thread.
+    virtual void write(QtMsgType type, const QMessageLogContext &context, const QString &category,
+                       const QString &workerId, const QString &message) = 0;
+};
+
 // The engine's own log. Every Qt log message of the process lands here (the
 // app installs EngineLog::installMessageHandler), from any thread; lines are
 // handed to the main thread and announced there.
@@ -19,8 +30,10 @@ public:
     void append(LogLevel level, const QString &message); // thread-safe
     QList<LogEntry> last(int count) const;
 
-    // Routes qDebug/qInfo/qWarning/... of the whole process to this log and to stderr.
-    void installMessageHandler();
+    // Routes qDebug/qInfo/qWarning/... of the whole process to this log and
+    // to `sink`, or to Qt's own handler (stderr) without one. The sink must
+    // outlive this log.
+    void installMessageHandler(LogSink *sink = nullptr);
 
 Q_SIGNALS:
     void lineAppended(const se::LogEntry &entry);

@@ -1,6 +1,7 @@
 #include "WorkerManager.h"
 
 #include "StreamerFactory.h"
+#include "WorkerLogScope.h"
 
 #include <QCryptographicHash>
 #include <QFileInfo>
@@ -92,8 +93,10 @@ Worker *WorkerManager::adopt(const WorkerConfig &config, int watchdogEventCount)
     connect(w, &Worker::watchdogTriggered, this, [this, w](const WatchdogEvent &e) {
         WatchdogEvent stored = e;
         QString why;
-        if (!m_store.addWatchdogEvent(stored, w->watchdogEventCount(), &why))
+        if (!m_store.addWatchdogEvent(stored, w->watchdogEventCount(), &why)) {
+            const WorkerLogScope scope(w->id());
             qCWarning(lcManager) << "could not store a watchdog event of" << w->id() << ":" << why;
+        }
         Q_EMIT watchdogEvent(w, stored);
     });
     return w;
@@ -133,6 +136,7 @@ OpResult WorkerManager::checkPolicy(const WorkerConfig &config, Origin origin, b
     const QString refused = policyRefusal(config);
     if (refused.isEmpty())
         return OpResult::success({}, config.id);
+    const WorkerLogScope scope(config.id);
     if (origin == Origin::LocalOperator && m_policy.trustLocalOperators) {
         *approve = true;
         qCWarning(lcManager).noquote() << "worker" << config.id << "let through by a trusted local operator:" << refused;
@@ -149,6 +153,7 @@ bool WorkerManager::storeApproval(const WorkerConfig &config, bool approve)
         return true;
     QString why;
     if (!m_store.setPolicyApproval(config.id, print, &why)) {
+        const WorkerLogScope scope(config.id);
         qCWarning(lcManager) << "could not store the pipeline-policy approval of" << config.id << ":" << why;
         return false;
     }

@@ -1,6 +1,7 @@
 #include "Worker.h"
 
 #include "StreamerFactory.h"
+#include "WorkerLogScope.h"
 
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -205,6 +206,7 @@ OpResult Worker::beginStart()
             m_wantRunning = false;
             setLastError(refused);
             appendLog(LogLevel::Error, QStringLiteral("not started: %1").arg(refused));
+            const WorkerLogScope scope(id());
             qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << ") not started:" << refused;
             setState(WorkerState::Idle);
             return OpResult::failure(refused, id());
@@ -225,6 +227,7 @@ OpResult Worker::beginStart()
     connect(s, &Streamer::producing, this, &Worker::onProducing);
     connect(s, &Streamer::picture, this, &Worker::onPicture);
     connect(s, &Streamer::logLine, this, [this](LogLevel level, const QString &text) {
+        const WorkerLogScope scope(id());
         qCDebug(lcWorkerOutput).noquote() << m_config.name << text;
         appendLog(level, text);
     });
@@ -356,11 +359,15 @@ void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason)
     m_nextStartAt = now + d.delay;
     m_onHold = d.kind == RestartDecision::Kind::Hold;
     event.message = QStringLiteral("%1: %2; %3").arg(causeName(cause), reason, d.explanation);
-    if (m_onHold) {
-        event.cause = WatchdogEvent::Cause::Hold;
-        qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
-    } else {
-        qCInfo(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
+    {
+        // A restart is worth a warning to whoever reads the journal; giving up is an error.
+        const WorkerLogScope scope(id());
+        if (m_onHold) {
+            event.cause = WatchdogEvent::Cause::Hold;
+            qCCritical(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
+        } else {
+            qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << "):" << event.message;
+        }
     }
     appendLog(m_onHold ? LogLevel::Error : LogLevel::Warning, QStringLiteral("watchdog: %1").arg(event.message));
     setWatchdogEventCount(m_watchdogEventCount + 1);
@@ -429,6 +436,7 @@ void Worker::setState(WorkerState state)
     if (state == m_state)
         return;
     m_state = state;
+    const WorkerLogScope scope(id());
     qCDebug(lcWorker).noquote() << m_config.name << "->" << stateName(state);
     Q_EMIT stateChanged(state);
 }

@@ -10,11 +10,13 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QtEndian>
 #include <QtTest>
 
 #include <csignal>
 #include <cstring>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -52,6 +54,68 @@ QByteArray sha(const QString &path)
     QFile f(path);
     f.open(QIODevice::ReadOnly);
     return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+// systemd's side of its sockets (notify, journal): a datagram socket the engine writes to.
+class DatagramInbox {
+public:
+    explicit DatagramInbox(const QString &path)
+    {
+        const QByteArray name = QFile::encodeName(path);
+        m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, name.constData(), size_t(name.size()));
+        m_bound = m_fd >= 0 && ::bind(m_fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0;
+        if (m_fd >= 0) {
+            const int size = 4 << 20;
+            ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        }
+    }
+    ~DatagramInbox()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    bool isBound() const { return m_bound; }
+    // Everything received so far.
+    const QList<QByteArray> &received()
+    {
+        static thread_local QByteArray buffer(256 * 1024, Qt::Uninitialized);
+        for (ssize_t n; (n = ::recv(m_fd, buffer.data(), size_t(buffer.size()), 0)) > 0;)
+            m_received << buffer.left(n);
+        return m_received;
+    }
+
+private:
+    int m_fd = -1;
+    bool m_bound = false;
+    QList<QByteArray> m_received;
+};
+
+// One entry of journald's native protocol: KEY=value lines, or KEY, newline,
+// a 64-bit little-endian length and the value.
+QMultiHash<QByteArray, QByteArray> journalFields(const QByteArray &datagram)
+{
+    QMultiHash<QByteArray, QByteArray> fields;
+    qsizetype at = 0;
+    while (at < datagram.size()) {
+        const qsizetype eol = datagram.indexOf('\n', at);
+        if (eol < 0)
+            break;
+        const QByteArray line = datagram.mid(at, eol - at);
+        if (const qsizetype eq = line.indexOf('='); eq > 0) {
+            fields.insert(line.left(eq), line.mid(eq + 1));
+            at = eol + 1;
+            continue;
+        }
+        quint64 size = 0;
+        std::memcpy(&size, datagram.constData() + eol + 1, sizeof size);
+        size = qFromLittleEndian(size);
+        fields.insert(line, datagram.mid(eol + 1 + 8, qsizetype(size)));
+        at = eol + 1 + 8 + qsizetype(size) + 1;
+    }
+    return fields;
 }
 } // namespace
 
@@ -265,18 +329,14 @@ private Q_SLOTS:
     {
         // systemd's side of Type=notify: a datagram socket named by NOTIFY_SOCKET.
         QTemporaryDir dir;
-        const QByteArray path = QFile::encodeName(dir.filePath(QStringLiteral("notify.sock")));
-        const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        QVERIFY(fd >= 0);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        std::memcpy(address.sun_path, path.constData(), size_t(path.size()));
-        QCOMPARE(::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address), 0);
+        const QString path = dir.filePath(QStringLiteral("notify.sock"));
+        DatagramInbox inbox(path);
+        QVERIFY(inbox.isBound());
         QStringList said;
         auto receive = [&] {
-            char buffer[4096];
-            for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
-                said << QString::fromUtf8(buffer, int(n));
+            said.clear();
+            for (const QByteArray &m : inbox.received())
+                said << QString::fromUtf8(m);
             return said.join(QLatin1Char('|'));
         };
 
@@ -284,7 +344,7 @@ private Q_SLOTS:
         QProcess engine;
         engine.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(path));
+        env.insert(QStringLiteral("NOTIFY_SOCKET"), path);
         env.insert(QStringLiteral("WATCHDOG_USEC"), QStringLiteral("200000"));
         engine.setProcessEnvironment(env);
         engine.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--demo"), QStringLiteral("--data-dir"), d,
@@ -298,8 +358,89 @@ private Q_SLOTS:
         engine.terminate();
         QVERIFY(engine.waitForFinished(15000));
         QVERIFY2(receive().contains(QStringLiteral("STOPPING=1")), qPrintable(said.join(QLatin1Char('|'))));
-        ::close(fd);
         // Without NOTIFY_SOCKET nothing of this happens (every other test here).
+    }
+
+    void underSystemdLinesGoToTheJournalWithPriorityAndWorker()
+    {
+        // journald's side: its native socket, and the stream systemd connects
+        // to stderr, named in JOURNAL_STREAM as device:inode.
+        QTemporaryDir dir;
+        DatagramInbox journal(dir.filePath(QStringLiteral("journal.sock")));
+        QVERIFY(journal.isBound());
+        const QString errPath = dir.filePath(QStringLiteral("stderr.txt"));
+        QFile errFile(errPath);
+        QVERIFY(errFile.open(QIODevice::WriteOnly));
+        struct stat st {};
+        QCOMPARE(::fstat(errFile.handle(), &st), 0);
+
+        const QString d = dir.filePath(QStringLiteral("data"));
+        QProcess engine;
+        engine.setStandardErrorFile(errPath);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("SE_JOURNAL_SOCKET"), dir.filePath(QStringLiteral("journal.sock")));
+        env.insert(QStringLiteral("JOURNAL_STREAM"), QStringLiteral("%1:%2").arg(qulonglong(st.st_dev)).arg(qulonglong(st.st_ino)));
+        engine.setProcessEnvironment(env);
+        engine.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), d, QStringLiteral("--plugin-dir"), pluginDir()});
+        QVERIFY(engine.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
+        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("cam-crash"), QStringLiteral("--name"),
+                         QStringLiteral("Crashing cam"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
+                         QStringLiteral("--command"), QStringLiteral("fps=5 crash-after=1")})
+                     .exitCode,
+                 0);
+
+        // The watchdog's restart: a warning, filed under the worker.
+        auto restartEntry = [&]() -> QMultiHash<QByteArray, QByteArray> {
+            for (const QByteArray &datagram : journal.received()) {
+                const auto fields = journalFields(datagram);
+                if (fields.value("WORKER_ID") == "cam-crash" && fields.value("MESSAGE").contains("restart"))
+                    return fields;
+            }
+            return {};
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!restartEntry().isEmpty(), 15000);
+        const auto restart = restartEntry();
+        QCOMPARE(restart.value("PRIORITY"), QByteArray("4"));
+        QCOMPARE(restart.value("SYSLOG_IDENTIFIER"), QByteArray("streamengine"));
+        QCOMPARE(restart.value("QT_CATEGORY"), QByteArray("se.worker"));
+        // Lines about no worker have no WORKER_ID; informational ones are priority 6.
+        bool engineInfo = false;
+        for (const QByteArray &datagram : journal.received()) {
+            const auto fields = journalFields(datagram);
+            engineInfo = engineInfo || (fields.value("PRIORITY") == "6" && !fields.contains("WORKER_ID") && fields.value("MESSAGE").contains("running headless"));
+        }
+        QVERIFY(engineInfo);
+
+        engine.terminate();
+        QVERIFY(engine.waitForFinished(15000));
+        QCOMPARE(engine.exitCode(), 0);
+        // Nothing was written twice: the journal had the lines, stderr did not.
+        QFile written(errPath);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QByteArray err = written.readAll();
+        QVERIFY2(!err.contains("cam-crash"), err.constData());
+    }
+
+    void onATerminalLinesStayPlainText()
+    {
+        // JOURNAL_STREAM inherited but stderr redirected elsewhere: plain text, no journal.
+        QTemporaryDir dir;
+        DatagramInbox journal(dir.filePath(QStringLiteral("journal.sock")));
+        const QString d = dir.filePath(QStringLiteral("data"));
+        QProcess engine;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("SE_JOURNAL_SOCKET"), dir.filePath(QStringLiteral("journal.sock")));
+        env.insert(QStringLiteral("JOURNAL_STREAM"), QStringLiteral("1:1"));
+        engine.setProcessEnvironment(env);
+        engine.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), d, QStringLiteral("--plugin-dir"), pluginDir()});
+        QVERIFY(engine.waitForStarted());
+        QByteArray err;
+        QTRY_VERIFY_WITH_TIMEOUT((err += engine.readAllStandardError()).contains("running headless"), 10000);
+        QVERIFY2(!err.startsWith('<'), err.constData());
+        engine.terminate();
+        QVERIFY(engine.waitForFinished(15000));
+        QVERIFY(journal.received().isEmpty());
     }
 
     void ctlWithoutAnEngineSaysSo()
