@@ -36,6 +36,8 @@ inline ProcSample sampleProcess(qint64 pid)
 #include <QCoreApplication>
 #include <QElapsedTimer>
 
+#include <functional>
+
 // Keeps the event loop turning for `ms` (an observer's pause between samples).
 inline void spinEventLoop(int ms)
 {
@@ -43,6 +45,19 @@ inline void spinEventLoop(int ms)
     t.start();
     while (t.elapsed() < ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+}
+
+// Keeps the event loop turning until `done` or `ms` pass; false on the deadline.
+inline bool waitFor(const std::function<bool()> &done, int ms, int stepMs = 100)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > ms)
+            return false;
+        spinEventLoop(stepMs);
+    }
+    return true;
 }
 
 // Opens an engine on `dataDir` with the build's plugins and stores `count`

@@ -21,18 +21,6 @@ using namespace se;
 namespace {
 QTextStream out(stdout);
 
-bool waitFor(const std::function<bool()> &done, int ms)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done()) {
-        if (t.elapsed() > ms)
-            return false;
-        spinEventLoop(100);
-    }
-    return true;
-}
-
 double cpuPercent(qint64 pid, int seconds, const std::function<void()> &everySecond = {})
 {
     const ProcSample a = sampleProcess(pid);

@@ -23,6 +23,14 @@ constexpr qint64 kSocketHighWater = 256 * 1024;
 constexpr int kRegisterTimeoutMs = 10000;
 // A link up this long has recovered: its next failure backs off from the start.
 constexpr int kStableLinkMs = 30000;
+// Each retry waits its back-off ±20 %, so that engines that lost the same hub
+// do not all come back in the same instant. SE_HUB_RETRY_JITTER=0 turns it off
+// (the fleet benchmark's peer, bench/hub/bench_fleet).
+double retryJitter()
+{
+    static const double spread = qEnvironmentVariable("SE_HUB_RETRY_JITTER", QStringLiteral("1")) == QLatin1String("0") ? 0.0 : 0.4;
+    return spread;
+}
 // A hub that reads nothing for this long while we have something for it is
 // left and reconnected (and resynchronised).
 constexpr int kWriteTimeoutMs = 10000;
@@ -252,7 +260,7 @@ void HubLink::retryLater(const QString &why)
     m_upSince.invalidate();
     ++m_failures;
     const double base = std::min(30000.0, 1000.0 * std::pow(2.0, std::min(m_failures - 1, 8)));
-    const int delay = int(base * (0.8 + 0.4 * QRandomGenerator::global()->generateDouble()));
+    const int delay = int(base * (1.0 - retryJitter() / 2 + retryJitter() * QRandomGenerator::global()->generateDouble()));
     if (m_state != QStringLiteral("Refused"))
         setState(QStringLiteral("Disconnected"), why);
     // An outage is told once, then every 20 attempts, not at every backoff.

@@ -34,6 +34,11 @@ public class StreamHubRecorder
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // Connection attempts (negotiate requests at /streamhub), for the fleet benchmark.
+    private readonly ConcurrentQueue<DateTime> _negotiates = new();
+    public void Negotiated() => _negotiates.Enqueue(DateTime.UtcNow);
+    public DateTime[] NegotiateTimes() => _negotiates.ToArray();
+
     public void Record(string method, object payload) =>
         Received.Enqueue((method, DateTime.UtcNow, JsonSerializer.SerializeToElement(payload, payload.GetType(), Json)));
 

@@ -38,6 +38,8 @@ namespace TestHub.StreamHubStandIn;
 //   /hostile/huge-negotiate/{mb}, /hostile/huge-negotiate-length/{mb}, /hostile/huge-frame/{mb},
 //   /hostile/garbage, /hostile/garbage-handshake      hub URLs for an engine: broken or malicious
 //                                                    hubs (negotiate + WebSocket), see HostileHubs.cs
+//   GET  /streamhub-test/negotiates                  {times: [iso]}: every POST /streamhub/negotiate since the
+//                                                    hub started (a connection attempt), oldest first
 //   POST /streamhub-test/record-streams/{on}         keep (or only count) pictures and logs
 //   GET  /streamhub-test/freshness?maxAgeMs=1000     how many workers' newest picture is younger than that
 //   POST /streamhub-test/bench/{engineId}/{method}?n=N  body: the argument; N sequential client-result
@@ -61,6 +63,12 @@ public static class StreamHubEndpoints
     public static WebApplication MapStreamHubStandIn(this WebApplication app)
     {
         app.MapHostileHubs(); // /hostile/...
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Equals("/streamhub/negotiate"))
+                context.RequestServices.GetRequiredService<StreamHubRecorder>().Negotiated();
+            await next();
+        });
         app.MapHub<StreamHub>("/streamhub", o => o.AllowStatefulReconnects = false);
         var g = app.MapGroup("/streamhub-test");
         g.MapGet("/received", (StreamHubRecorder r, string? method, int? since) =>
@@ -102,6 +110,7 @@ public static class StreamHubEndpoints
         g.MapGet("/hostile/{kind}", (HostileStats s, string kind) =>
             s[kind] is { } k ? Results.Json(k.Snapshot()) : Results.NotFound(new { error = $"unknown kind {kind}", kinds = HostileStats.Kinds }));
         g.MapPost("/hostile/reset", (HostileStats s) => { s.Reset(); return Results.Ok(); });
+        g.MapGet("/negotiates", (StreamHubRecorder r) => Results.Json(new { times = r.NegotiateTimes() }, StreamHubRecorder.Json));
         g.MapPost("/record-streams/{on}", (StreamHubRecorder r, bool on) => { r.RecordStreams = on; return Results.Ok(); });
         g.MapGet("/freshness", (StreamHubRecorder r, int? maxAgeMs) =>
         {
