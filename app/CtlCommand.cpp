@@ -20,7 +20,8 @@ namespace se {
 
 namespace {
 const char *kVerbs = "list | show ID | start ID | stop ID | restart ID | enable ID | disable ID | remove ID | "
-                     "reset-watchdog ID | create [fields] | edit ID [fields] | engine | shutdown | hub list | "
+                     "reset-watchdog ID | create [fields] | edit ID [fields] [--auto-rollback yes|no] | history ID | "
+                     "rollback ID [--to N] | engine | shutdown | hub list | "
                      "hub add URL [--api-key-file FILE] | hub remove URL | policy show | "
                      "policy check [--streamer TYPE] -- PIPELINE (or --command PIPELINE)";
 
@@ -113,6 +114,20 @@ void printDetail(QTextStream &out, const QJsonObject &w)
             text = stateName(v.toInt());
         out << QStringLiteral("%1 %2\n").arg(QString::fromLatin1(key) + QLatin1Char(':'), -22).arg(printable(text));
     }
+    // Since the engine started, by cause: "crash 2, error 0, end_of_stream 1, …".
+    const QJsonObject restarts = w.value(QStringLiteral("restarts")).toObject();
+    QStringList byCause;
+    for (const char *cause : {"crash", "error", "end_of_stream", "picture_stall", "start_failure"})
+        byCause << QStringLiteral("%1 %2").arg(QLatin1StringView(cause)).arg(restarts.value(QLatin1StringView(cause)).toInteger());
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("restarts:"), -22).arg(byCause.join(QStringLiteral(", ")));
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("watchdogHolds:"), -22).arg(w.value(QStringLiteral("watchdogHolds")).toInteger());
+    // Which version runs, and the one a rollback goes back to (ctl history, ctl rollback).
+    const int lastGood = w.value(QStringLiteral("lastGoodVersion")).toInt();
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("version:"), -22).arg(w.value(QStringLiteral("version")).toInt());
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("lastGoodVersion:"), -22)
+               .arg(lastGood > 0 ? QString::number(lastGood) : QStringLiteral("none yet"));
+    out << QStringLiteral("%1 %2\n").arg(QStringLiteral("autoRollback:"), -22)
+               .arg(w.value(QStringLiteral("autoRollback")).toBool() ? QStringLiteral("yes") : QStringLiteral("no"));
     out << "\nrecent log:\n";
     for (const QJsonValue &l : w.value(QStringLiteral("logs")).toArray())
         out << "  " << l[QStringLiteral("logTimestamp")].toString() << "  " << printable(l[QStringLiteral("message")].toString()) << '\n';
@@ -123,6 +138,33 @@ void printDetail(QTextStream &out, const QJsonObject &w)
     out << "\nwatchdog events:\n";
     for (const QJsonValue &e : w.value(QStringLiteral("events")).toArray())
         out << "  " << e[QStringLiteral("eventTimestamp")].toString() << "  " << printable(e[QStringLiteral("eventMessage")].toString()) << '\n';
+}
+// `history ID`: one line per version, newest first.
+void printHistory(QTextStream &out, const QJsonObject &reply)
+{
+    const QJsonObject data = reply.value(QStringLiteral("data")).toObject();
+    out << printable(reply.value(QStringLiteral("message")).toString()) << "\n\n";
+    const QString format = QStringLiteral("%1  %2  %3  %4  %5");
+    out << format.arg(QStringLiteral("VERSION"), -7).arg(QStringLiteral("WHEN"), -19).arg(QStringLiteral("BY"), -36)
+               .arg(QStringLiteral("STATUS"), -14).arg(QStringLiteral("CHANGED"))
+        << '\n';
+    for (const QJsonValue &v : data.value(QStringLiteral("versions")).toArray()) {
+        QStringList status;
+        if (v[QStringLiteral("current")].toBool())
+            status << QStringLiteral("current");
+        if (v[QStringLiteral("good")].toBool())
+            status << QStringLiteral("good");
+        if (v[QStringLiteral("bad")].toBool())
+            status << QStringLiteral("bad");
+        // The contract's 7 fractional digits are more than Qt reads; seconds will do.
+        const QDateTime when = QDateTime::fromString(v[QStringLiteral("timestamp")].toString().left(19) + QLatin1Char('Z'), Qt::ISODate);
+        out << format.arg(QStringLiteral("v%1").arg(v[QStringLiteral("version")].toInt()), -7)
+                   .arg(when.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")), -19)
+                   .arg(printable(v[QStringLiteral("actor")].toString()), -36)
+                   .arg(status.join(QStringLiteral(", ")), -14)
+                   .arg(printable(v[QStringLiteral("changes")].toString()))
+            << '\n';
+    }
 }
 } // namespace
 
@@ -152,8 +194,14 @@ int runCtl(const QStringList &arguments)
                                         QStringLiteral("file whose first line is the hub API key (hub add); or set %1")
                                             .arg(QLatin1StringView(kHubApiKeyVariable)),
                                         QStringLiteral("file"));
+    const QCommandLineOption autoRollback(QStringLiteral("auto-rollback"),
+                                          QStringLiteral("go back to the last good version by itself when an edit never runs (edit, create): yes|no"),
+                                          QStringLiteral("yes|no"));
+    const QCommandLineOption toVersion(QStringLiteral("to"), QStringLiteral("the version to go back to (rollback; default: the last good one)"),
+                                       QStringLiteral("N"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("seconds to wait for the engine"), QStringLiteral("s"), QStringLiteral("10"));
-    p.addOptions({dataDir, json, id, name, description, streamer, command, enabled, watchdog, grace, interval, apiKey, apiKeyFile, timeout});
+    p.addOptions({dataDir, json, id, name, description, streamer, command, enabled, watchdog, grace, interval, apiKey, apiKeyFile,
+                  autoRollback, toVersion, timeout});
     p.process(arguments);
 
     const QStringList args = p.positionalArguments();
@@ -181,6 +229,24 @@ int runCtl(const QStringList &arguments)
             return 2;
         }
         fields.insert(QLatin1StringView(key), v == QLatin1String(on));
+    }
+    // Not a contract field: beside the fields, so that a hub's EditWorker never meets it.
+    if (p.isSet(autoRollback)) {
+        const QString v = p.value(autoRollback);
+        if (v != QLatin1String("yes") && v != QLatin1String("no")) {
+            err << "--auto-rollback takes yes or no, not '" << v << "'\n";
+            return 2;
+        }
+        request.insert(QStringLiteral("autoRollback"), v == QLatin1String("yes"));
+    }
+    if (p.isSet(toVersion)) {
+        bool ok = false;
+        const int n = p.value(toVersion).toInt(&ok);
+        if (!ok || n < 1) {
+            err << "--to takes a version number (1, 2, 3 …), not '" << p.value(toVersion) << "'\n";
+            return 2;
+        }
+        request.insert(QStringLiteral("toVersion"), n);
     }
     // The engine checks the range (the same rule for hubs and the dashboard).
     for (const auto &[opt, key] : {std::pair{&grace, "imgWatchdogGraceTime"}, std::pair{&interval, "imgWatchdogInterval"}}) {
@@ -254,6 +320,8 @@ int runCtl(const QStringList &arguments)
         printTable(out, reply.value(QStringLiteral("data")).toArray());
     } else if (args[0] == QLatin1String("show")) {
         printDetail(out, reply.value(QStringLiteral("data")).toObject());
+    } else if (args[0] == QLatin1String("history")) {
+        printHistory(out, reply);
     } else if (reply.value(QStringLiteral("data")).isArray() || reply.value(QStringLiteral("data")).isObject()) {
         out << printable(reply.value(QStringLiteral("message")).toString()) << '\n'
             << QJsonDocument::fromVariant(reply.value(QStringLiteral("data")).toVariant()).toJson(QJsonDocument::Indented);

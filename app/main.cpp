@@ -16,6 +16,9 @@
 #ifdef SE_HAVE_HUB
 #include "HubLinks.h"
 #endif
+#ifdef SE_HAVE_METRICS_ENDPOINT
+#include "MetricsEndpoint.h"
+#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -139,7 +142,11 @@ int main(int argc, char **argv)
                                          QStringLiteral("Seconds from SIGTERM to exit, whatever a worker does (default %1).")
                                              .arg(kDefaultShutdownSeconds),
                                          QStringLiteral("s"), QString::number(kDefaultShutdownSeconds));
-    parser.addOptions({headlessOpt, dataDirOpt, demoOpt, pluginDirOpt, hubOpt, hubKeyFileOpt, hubKeyOpt, shutdownOpt});
+    const QCommandLineOption metricsOpt(QStringLiteral("metrics-listen"),
+                                        QStringLiteral("Serve Prometheus metrics at http://HOST:PORT/metrics and a liveness "
+                                                       "check at /healthz (e.g. 127.0.0.1:9464; off by default)."),
+                                        QStringLiteral("host:port"));
+    parser.addOptions({headlessOpt, dataDirOpt, demoOpt, pluginDirOpt, hubOpt, hubKeyFileOpt, hubKeyOpt, shutdownOpt, metricsOpt});
     parser.process(*app);
     // The key is read now and then wiped from the process list and the environment
     // (so that pipelines started later do not inherit it).
@@ -150,6 +157,23 @@ int main(int argc, char **argv)
         QTextStream(stderr) << "streamengine: " << hubKey.error << '\n';
         return 2;
     }
+#ifdef SE_HAVE_METRICS_ENDPOINT
+    std::optional<se::ListenAddress> metricsAddress;
+    if (parser.isSet(metricsOpt)) {
+        QString why;
+        metricsAddress = se::parseListenAddress(parser.value(metricsOpt), &why);
+        if (!metricsAddress) {
+            QTextStream(stderr) << "streamengine: " << why << '\n';
+            return 2;
+        }
+    }
+#else
+    if (parser.isSet(metricsOpt)) {
+        QTextStream(stderr) << "streamengine: this build has no metrics endpoint (configured with -DSE_METRICS_ENDPOINT=OFF); "
+                               "--metrics-listen is not available\n";
+        return 2;
+    }
+#endif
     bool secondsOk = false;
     const double shutdownSeconds = parser.value(shutdownOpt).toDouble(&secondsOk);
     if (!secondsOk || shutdownSeconds < 2 || shutdownSeconds > 3600) {
@@ -212,6 +236,17 @@ int main(int argc, char **argv)
 #else
     if (parser.isSet(hubOpt))
         qCWarning(lcApp) << "this build has no StreamHub link; --hub ignored";
+#endif
+#ifdef SE_HAVE_METRICS_ENDPOINT
+    // Served on CivetWeb's threads; an address that cannot be had stops the engine.
+    std::unique_ptr<se::MetricsEndpoint> metricsEndpoint;
+    if (metricsAddress) {
+        metricsEndpoint = std::make_unique<se::MetricsEndpoint>(engine);
+        if (!metricsEndpoint->listen(*metricsAddress, &error)) {
+            QTextStream(stderr) << "streamengine: " << error << '\n';
+            return 1;
+        }
+    }
 #endif
 
     // The guard starts counting in the signal handler itself, and when the

@@ -4,6 +4,7 @@
 #include "EnginePanel.h"
 #include "MetricsSampler.h"
 #include "StateStyle.h"
+#include "VersionHistory.h"
 #include "WorkerDetail.h"
 #include "WorkerDialog.h"
 #include "WorkerTile.h"
@@ -43,6 +44,7 @@ MainWindow::MainWindow(se::Engine &engine, QWidget *parent) : QMainWindow(parent
     m_workerDock->setWidget(m_detail);
     m_workerDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::RightDockWidgetArea, m_workerDock);
+    connect(m_detail->versionHistory(), &VersionHistory::restoreRequested, this, &MainWindow::restoreVersion);
 
     m_enginePanel = new EnginePanel(engine, *m_sampler);
     auto *engineScroll = new QScrollArea;
@@ -236,6 +238,18 @@ void MainWindow::showMenu(const QString &workerId, const QPoint &globalPos)
 }
 
 namespace {
+// Who the version history names for what is done here.
+const WorkerManager::Actor kDashboard{WorkerManager::Origin::LocalOperator, QStringLiteral("dashboard")};
+
+// The dialog's automatic-rollback box, applied after the create or edit it went with.
+OpResult applyAutoRollback(WorkerManager &manager, const QString &id, bool on, const OpResult &before)
+{
+    if (!before.ok || id.isEmpty() || manager.versionState(id).autoRollback == on)
+        return before;
+    const OpResult r = manager.setAutoRollback(id, on);
+    return OpResult{r.ok, QStringLiteral("%1; %2").arg(before.message, r.message), id};
+}
+
 QMap<QString, QString> typesOf(Engine &engine)
 {
     QMap<QString, QString> types;
@@ -249,12 +263,11 @@ void MainWindow::newWorker()
 {
     WorkerManager &manager = m_engine.workers();
     WorkerDialog dialog(typesOf(m_engine), std::nullopt, [&manager](const WorkerConfig &c, bool startNow) {
-        return manager.create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No,
-                              WorkerManager::Origin::LocalOperator);
+        return manager.create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No, kDashboard);
     }, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const OpResult r = dialog.lastResult();
+    const OpResult r = applyAutoRollback(manager, dialog.lastResult().workerId, dialog.autoRollback(), dialog.lastResult());
     report(QStringLiteral("%1: %2").arg(dialog.config().name, r.message), r.ok);
     selectWorker(r.workerId);
 }
@@ -281,16 +294,17 @@ void MainWindow::editWorker()
         if (p.enabled && *p.enabled) {
             // Enabling goes through setEnabled, which also starts it, as the hub's EnableDisableWorker does.
             p.enabled.reset();
-            const OpResult edited = manager.edit(id, p, WorkerManager::Origin::LocalOperator);
+            const OpResult edited = manager.edit(id, p, kDashboard);
             if (!edited.ok)
                 return edited;
-            return manager.setEnabled(id, true);
+            return manager.setEnabled(id, true, kDashboard);
         }
-        return manager.edit(id, p, WorkerManager::Origin::LocalOperator);
+        return manager.edit(id, p, kDashboard);
     }, this);
+    dialog.setAutoRollback(manager.versionState(id).autoRollback);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const OpResult r = dialog.lastResult();
+    const OpResult r = applyAutoRollback(manager, id, dialog.autoRollback(), dialog.lastResult());
     report(QStringLiteral("%1: %2").arg(dialog.config().name, r.message), r.ok);
 }
 
@@ -318,8 +332,8 @@ QString nameOf(WorkerManager &m, const QString &id)
 SE_UI_OP(startWorker, m.start(id))
 SE_UI_OP(stopWorker, m.stop(id))
 SE_UI_OP(restartWorker, m.restart(id))
-SE_UI_OP(enableWorker, m.setEnabled(id, true))
-SE_UI_OP(disableWorker, m.setEnabled(id, false))
+SE_UI_OP(enableWorker, m.setEnabled(id, true, kDashboard))
+SE_UI_OP(disableWorker, m.setEnabled(id, false, kDashboard))
 SE_UI_OP(resetWatchdogCount, m.resetWatchdogEventCount(id))
 #undef SE_UI_OP
 
@@ -338,6 +352,24 @@ void MainWindow::removeWorker()
     if (answer != QMessageBox::Yes)
         return;
     const OpResult r = m.remove(id);
+    report(QStringLiteral("%1: %2").arg(name, r.message), r.ok);
+    updateActions();
+}
+
+void MainWindow::restoreVersion(const QString &workerId, int version)
+{
+    WorkerManager &m = m_engine.workers();
+    if (!m.worker(workerId))
+        return;
+    const QString name = nameOf(m, workerId);
+    const auto answer = QMessageBox::question(
+        this, QStringLiteral("Restore version"),
+        QStringLiteral("Make version %1 of “%2” its configuration again?\n\nIt becomes a new version; a changed command "
+                       "restarts the worker. Connected StreamHubs see an ordinary edit.").arg(version).arg(name),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes)
+        return;
+    const OpResult r = m.rollback(workerId, version, kDashboard);
     report(QStringLiteral("%1: %2").arg(name, r.message), r.ok);
     updateActions();
 }

@@ -54,6 +54,8 @@ public Q_SLOTS:
     void disableWorker();
     void resetWatchdogCount();
     void removeWorker();
+    // Asks, then makes `version` the worker's configuration again (a rollback).
+    void restoreVersion(const QString &workerId, int version);
 
 Q_SIGNALS:
     // The operator closed the window: the program stops the engine and exits.

@@ -1,6 +1,7 @@
 #include "WorkerDetail.h"
 
 #include "StateStyle.h"
+#include "VersionHistory.h"
 #include "WorkerManager.h"
 
 #include <QComboBox>
@@ -12,6 +13,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSplitter>
 #include <QTextCursor>
 #include <QTabWidget>
 #include <QTreeWidget>
@@ -148,7 +150,15 @@ WorkerDetail::WorkerDetail(WorkerManager &manager, QWidget *parent) : QWidget(pa
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("detailTabs"));
     m_tabs->addTab(logPage, QStringLiteral("Log"));
-    m_tabs->addTab(m_changes, QStringLiteral("Changes"));
+    // Changes: the versions (with the command diff and restore), then the field-by-field change log.
+    m_history = new VersionHistory(manager);
+    auto *changesPage = new QSplitter(Qt::Vertical);
+    changesPage->setObjectName(QStringLiteral("changesPage"));
+    changesPage->addWidget(m_history);
+    changesPage->addWidget(m_changes);
+    changesPage->setStretchFactor(0, 3);
+    changesPage->setStretchFactor(1, 1);
+    m_tabs->addTab(changesPage, QStringLiteral("Changes"));
     m_tabs->addTab(m_events, QStringLiteral("Watchdog"));
     m_tabs->addTab(m_configPage, QStringLiteral("Configuration"));
 
@@ -176,6 +186,8 @@ void WorkerDetail::setWorker(const QString &workerId)
     m_id = workerId;
     m_worker = m_manager.worker(workerId);
     m_shownConfig = m_worker ? m_worker->config() : WorkerConfig{};
+    m_shownVersions = m_worker ? m_manager.versionState(workerId) : VersionState{};
+    m_history->setWorker(m_worker ? workerId : QString());
     m_shownEventCount = m_worker ? m_worker->watchdogEventCount() : -1;
     m_tabs->setEnabled(m_worker);
     reloadHeader();
@@ -198,10 +210,15 @@ void WorkerDetail::onWorkerChanged(Worker *worker)
     if (worker != m_worker)
         return;
     reloadHeader();
-    if (!(worker->config() == m_shownConfig)) {
+    const VersionState versions = m_manager.versionState(worker->id());
+    const bool versionsChanged = versions.current != m_shownVersions.current || versions.lastGood != m_shownVersions.lastGood
+        || versions.autoRollback != m_shownVersions.autoRollback;
+    if (!(worker->config() == m_shownConfig) || versionsChanged) {
         m_shownConfig = worker->config();
+        m_shownVersions = versions;
         reloadChanges();
         reloadConfig();
+        m_history->reload();
     }
     if (worker->watchdogEventCount() != m_shownEventCount) {
         m_shownEventCount = worker->watchdogEventCount();
@@ -227,10 +244,13 @@ void WorkerDetail::reloadHeader()
     const Worker &w = *m_worker;
     m_title->setText(w.config().name.isEmpty() ? w.id() : w.config().name);
     const QColor c = colourOf(lookOf(w));
-    m_state->setText(QStringLiteral("<b style='color:%1'>&#9679; %2</b>%3 &nbsp; watchdog events: %4")
+    const VersionState v = m_manager.versionState(w.id());
+    m_state->setText(QStringLiteral("<b style='color:%1'>&#9679; %2</b>%3 &nbsp; watchdog events: %4 &nbsp; version %5 (last good: %6)")
                          .arg(c.name(), lookLabel(w.state(), w.isOnHold(), !w.lastError().isEmpty()),
                               w.config().enabled ? QString() : QStringLiteral(" (disabled)"))
-                         .arg(w.watchdogEventCount()));
+                         .arg(w.watchdogEventCount())
+                         .arg(v.current)
+                         .arg(v.lastGood > 0 ? QStringLiteral("version %1").arg(v.lastGood) : QStringLiteral("none yet")));
     QString status = w.statusText().toHtmlEscaped();
     if (!w.lastError().isEmpty() && !w.statusText().contains(w.lastError()))
         status += QStringLiteral("<br><span style='color:#c02020'>last error: %1</span>").arg(w.lastError().toHtmlEscaped());

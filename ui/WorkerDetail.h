@@ -1,6 +1,7 @@
 #pragma once
 
 #include "LogBuffer.h"
+#include "WorkerVersion.h"
 #include "Worker.h"
 #include "WorkerConfig.h"
 
@@ -22,7 +23,9 @@ struct WatchdogEvent;
 
 namespace se::ui {
 
-// One worker up close: its live log (with a level filter), its change log,
+class VersionHistory;
+
+// One worker up close: its live log (with a level filter), its versions and change log,
 // its watchdog events with the log lines kept with each, its configuration.
 class WorkerDetail : public QWidget {
     Q_OBJECT
@@ -38,6 +41,7 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     QPlainTextEdit *logView() const { return m_log; }
     QTreeWidget *changeView() const { return m_changes; }
+    VersionHistory *versionHistory() const { return m_history; }
     QTreeWidget *watchdogView() const { return m_events; }
 
 private:
@@ -53,6 +57,7 @@ private:
     QString m_id;
     QPointer<Worker> m_worker;
     WorkerConfig m_shownConfig;
+    VersionState m_shownVersions;
     int m_shownEventCount = -1;
     int m_minLevel = 2;
 
@@ -63,6 +68,7 @@ private:
     QComboBox *m_level;
     QPlainTextEdit *m_log;
     QTreeWidget *m_changes;
+    VersionHistory *m_history;
     QTreeWidget *m_events;
     QWidget *m_configPage;
     QFormLayout *m_configForm;

@@ -54,6 +54,10 @@ WorkerDialog::WorkerDialog(const QMap<QString, QString> &types, std::optional<Wo
     m_enabled->setObjectName(QStringLiteral("enabledCheck"));
     m_watchdog = new QCheckBox(QStringLiteral("Restart when no picture arrives"));
     m_watchdog->setObjectName(QStringLiteral("watchdogCheck"));
+    m_autoRollback = new QCheckBox(QStringLiteral("Roll back by itself when an edit never runs"));
+    m_autoRollback->setObjectName(QStringLiteral("autoRollbackCheck"));
+    m_autoRollback->setToolTip(QStringLiteral("After an edit, if the worker never runs within its grace time and a few restarts, "
+                                              "the engine restores its last good version"));
     m_grace = secondsBox(0, 3600, QStringLiteral("graceSpin"));
     m_grace->setToolTip(QStringLiteral("No check for this long after a start"));
     m_interval = secondsBox(0, 3600, QStringLiteral("intervalSpin"));
@@ -81,6 +85,7 @@ WorkerDialog::WorkerDialog(const QMap<QString, QString> &types, std::optional<Wo
     form->addRow(QStringLiteral("Picture watchdog"), m_watchdog);
     form->addRow(QStringLiteral("&Grace time"), m_grace);
     form->addRow(QStringLiteral("&Interval"), m_interval);
+    form->addRow(QStringLiteral("Versions"), m_autoRollback);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     m_buttons->button(QDialogButtonBox::Ok)->setText(m_existing ? QStringLiteral("Save") : QStringLiteral("Create"));
@@ -129,6 +134,16 @@ WorkerConfig WorkerDialog::config() const
     c.imageWatchdog.graceTime = Millis(std::llround(m_grace->value() * 1000.0));
     c.imageWatchdog.interval = Millis(std::llround(m_interval->value() * 1000.0));
     return c;
+}
+
+void WorkerDialog::setAutoRollback(bool on)
+{
+    m_autoRollback->setChecked(on);
+}
+
+bool WorkerDialog::autoRollback() const
+{
+    return m_autoRollback->isChecked();
 }
 
 bool WorkerDialog::startNow() const

@@ -34,6 +34,10 @@ public:
 
     WorkerConfig config() const;
     bool startNow() const;
+    // The worker's automatic rollback: a setting of its own, not part of the
+    // configuration (nor of what a hub sends); the caller applies it.
+    void setAutoRollback(bool on);
+    bool autoRollback() const;
     // What is wrong with the form; empty when it can be sent.
     QString validationError() const;
     OpResult lastResult() const { return m_lastResult; }
@@ -57,6 +61,7 @@ private:
     QCheckBox *m_enabled;
     QCheckBox *m_startNow = nullptr;
     QCheckBox *m_watchdog;
+    QCheckBox *m_autoRollback;
     QDoubleSpinBox *m_grace;
     QDoubleSpinBox *m_interval;
     QLabel *m_error;

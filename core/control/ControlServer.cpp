@@ -3,6 +3,7 @@
 #include "ContractJson.h"
 #include "ContractMessages.h"
 #include "Engine.h"
+#include "HistoryVerb.h"
 #include "PolicyVerb.h"
 #include "UnixListener.h"
 
@@ -134,21 +135,40 @@ ControlServer::Reply ControlServer::handle(const QJsonObject &request)
     if (verb == QLatin1String("start")) return fromOp(m.start(id));
     if (verb == QLatin1String("stop")) return fromOp(m.stop(id));
     if (verb == QLatin1String("restart")) return fromOp(m.restart(id));
-    if (verb == QLatin1String("enable")) return fromOp(m.setEnabled(id, true));
-    if (verb == QLatin1String("disable")) return fromOp(m.setEnabled(id, false));
+    const WorkerManager::Actor ctl{WorkerManager::Origin::LocalOperator, QStringLiteral("ctl")};
+    if (verb == QLatin1String("enable")) return fromOp(m.setEnabled(id, true, ctl));
+    if (verb == QLatin1String("disable")) return fromOp(m.setEnabled(id, false, ctl));
     if (verb == QLatin1String("remove")) return fromOp(m.remove(id));
     if (verb == QLatin1String("reset-watchdog")) return fromOp(m.resetWatchdogEventCount(id));
     if (verb == QLatin1String("create") || verb == QLatin1String("edit")) {
         QString why;
-        const auto patch = contract::workerPatch(request.value(QStringLiteral("fields")).toObject(), &why);
+        const QJsonObject fields = request.value(QStringLiteral("fields")).toObject();
+        const auto patch = contract::workerPatch(fields, &why);
         if (!patch)
             return {false, why, {}};
-        if (verb == QLatin1String("edit"))
-            return fromOp(m.edit(id, *patch, WorkerManager::Origin::LocalOperator));
-        WorkerConfig c = patch->appliedTo(WorkerConfig{});
-        c.id = id;
-        return fromOp(m.create(c, WorkerManager::StartNow::IfEnabled, WorkerManager::Origin::LocalOperator));
+        // Not a contract field: the engine's own per-worker setting, beside the fields.
+        const QJsonValue autoRollback = request.value(QStringLiteral("autoRollback"));
+        if (!autoRollback.isUndefined() && !autoRollback.isBool())
+            return {false, QStringLiteral("'autoRollback' must be true or false"), {}};
+        OpResult r;
+        if (verb == QLatin1String("edit")) {
+            r = fields.isEmpty() && autoRollback.isBool() ? OpResult::success({}, id) : m.edit(id, *patch, ctl);
+        } else {
+            WorkerConfig c = patch->appliedTo(WorkerConfig{});
+            c.id = id;
+            r = m.create(c, WorkerManager::StartNow::IfEnabled, ctl);
+        }
+        if (r.ok && autoRollback.isBool()) {
+            const OpResult a = m.setAutoRollback(r.workerId.isEmpty() ? id : r.workerId, autoRollback.toBool());
+            r = OpResult{a.ok, r.message.isEmpty() ? a.message : QStringLiteral("%1; %2").arg(r.message, a.message),
+                         r.workerId.isEmpty() ? a.workerId : r.workerId};
+        }
+        return fromOp(r);
     }
+    if (verb == QLatin1String("history"))
+        return historyVerb(m, request);
+    if (verb == QLatin1String("rollback"))
+        return rollbackVerb(m, request);
     if (verb == QLatin1String("policy"))
         return policyVerb(m, request);
     if (verb == QLatin1String("engine")) {
@@ -182,6 +202,17 @@ ControlServer::Reply ControlServer::workerDetail(const QString &id)
     o.insert(QStringLiteral("description"), w->config().description);
     o.insert(QStringLiteral("pictureCount"), w->pictureSequence());
     o.insert(QStringLiteral("lastPictureBytes"), w->lastPicture().size());
+    // The watchdog's restarts by cause since the engine started (what /metrics counts).
+    const RestartCounts counts = m.restartCounts(id);
+    QJsonObject restarts;
+    for (int c = 0; c < kRestartCauseCount; ++c)
+        restarts.insert(QLatin1StringView(restartCauseName(RestartCause(c))), qint64(counts.byCause[size_t(c)]));
+    o.insert(QStringLiteral("restarts"), restarts);
+    o.insert(QStringLiteral("watchdogHolds"), qint64(counts.holds));
+    const VersionState versions = m.versionState(id);
+    o.insert(QStringLiteral("version"), versions.current); // the version it runs
+    o.insert(QStringLiteral("lastGoodVersion"), versions.lastGood);
+    o.insert(QStringLiteral("autoRollback"), versions.autoRollback);
     QJsonArray logs;
     for (const LogEntry &e : w->log().last(50))
         logs.append(logJson(e));

@@ -138,6 +138,7 @@ void Engine::seedDemo()
         qCWarning(lcEngine) << "cannot seed demo workers: the FakeStreamer plugin is missing";
         return;
     }
+    const WorkerManager::Actor demoActor{WorkerManager::Origin::Hub, QStringLiteral("engine (demo)")};
     for (const Demo &d : demos) {
         WorkerConfig c;
         c.name = QString::fromUtf8(d.name);
@@ -147,7 +148,7 @@ void Engine::seedDemo()
         c.imageWatchdog.graceTime = Millis(d.graceMs);
         c.imageWatchdog.interval = Millis(d.intervalMs);
         // Seeded workers start with everyone else at boot().
-        m_manager->create(c, WorkerManager::StartNow::No);
+        m_manager->create(c, WorkerManager::StartNow::No, demoActor);
     }
     if (m_factory.hasType(QStringLiteral("GstStreamer"))) {
         // A real pipeline, in the form StreamHubs store: its JPEGs on descriptor 2.
@@ -159,7 +160,7 @@ void Engine::seedDemo()
         c.streamerType = QStringLiteral("GstStreamer");
         c.imageWatchdog.graceTime = Millis(5000);
         c.imageWatchdog.interval = Millis(3000);
-        m_manager->create(c, WorkerManager::StartNow::No);
+        m_manager->create(c, WorkerManager::StartNow::No, demoActor);
     }
     qCInfo(lcEngine) << "seeded" << m_manager->workers().size() << "demo workers";
 }

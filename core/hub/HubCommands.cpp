@@ -5,6 +5,7 @@
 #include "Engine.h"
 
 #include <QLoggingCategory>
+#include <QUrl>
 
 Q_LOGGING_CATEGORY(lcHubCommands, "se.hub.commands")
 
@@ -41,9 +42,11 @@ QJsonObject HubCommands::result(bool success, const QString &message, const QJso
     return {{QStringLiteral("success"), success}, {QStringLiteral("message"), message}, {QStringLiteral("data"), data}};
 }
 
-QJsonObject HubCommands::handle(const QString &method, const QJsonArray &arguments)
+QJsonObject HubCommands::handle(const QString &method, const QJsonArray &arguments, const QString &hubUrl)
 {
-    QJsonObject answer = dispatch(method, arguments);
+    // Without its query and user info: whatever rides there is no one's business in a history.
+    const QString where = QUrl(hubUrl).adjusted(QUrl::RemoveQuery | QUrl::RemoveUserInfo | QUrl::RemoveFragment).toString();
+    QJsonObject answer = dispatch(method, arguments, where.isEmpty() ? QStringLiteral("hub") : QStringLiteral("hub ") + where);
     const qsizetype size = contract::encodedSize(answer);
     if (size <= contract::kHubPayloadBudget)
         return answer;
@@ -54,7 +57,7 @@ QJsonObject HubCommands::handle(const QString &method, const QJsonArray &argumen
     return result(false, why);
 }
 
-QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &arguments)
+QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &arguments, const QString &actor)
 {
     if (!methods().contains(method))
         return result(false, QStringLiteral("unknown method '%1'").arg(method));
@@ -83,7 +86,7 @@ QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &argum
         return fromOp(m_engine.setNameAndDescription(name.toString(), description.toString()));
     }
     if (method == QLatin1String("CreateWorker"))
-        return createOrEdit(message, true);
+        return createOrEdit(message, true, actor);
 
     const QJsonValue idValue = contract::field(message, QLatin1StringView("workerId"));
     if (!idValue.isString() || idValue.toString().isEmpty())
@@ -92,7 +95,7 @@ QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &argum
     WorkerManager &m = m_engine.workers();
 
     if (method == QLatin1String("EditWorker"))
-        return createOrEdit(message, false);
+        return createOrEdit(message, false, actor);
     if (method == QLatin1String("RemoveWorker")) return fromOp(m.remove(id));
     if (method == QLatin1String("StartWorker")) return fromOp(m.start(id));
     if (method == QLatin1String("StopWorker")) return fromOp(m.stop(id));
@@ -101,7 +104,7 @@ QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &argum
         const QJsonValue enable = contract::field(message, QLatin1StringView("enable"));
         if (!enable.isBool())
             return result(false, QStringLiteral("missing field 'enable' (true or false)"));
-        return fromOp(m.setEnabled(id, enable.toBool()));
+        return fromOp(m.setEnabled(id, enable.toBool(), WorkerManager::Actor{WorkerManager::Origin::Hub, actor}));
     }
     if (!m.worker(id))
         return result(false, QStringLiteral("no worker with id '%1'").arg(id));
@@ -161,8 +164,9 @@ QJsonObject HubCommands::watchdogEventsAnswer(const QString &workerId)
                   QJsonObject{{QStringLiteral("events"), events}});
 }
 
-QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create)
+QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create, const QString &actor)
 {
+    const WorkerManager::Actor hub{WorkerManager::Origin::Hub, actor};
     QString why;
     auto patch = contract::workerPatch(message, &why);
     if (!patch)
@@ -177,10 +181,10 @@ QJsonObject HubCommands::createOrEdit(const QJsonObject &message, bool create)
         WorkerConfig c = patch->appliedTo(WorkerConfig{});
         c.id = id;
         // A hub is never trusted: its commands always meet the pipeline policy.
-        const OpResult r = m.create(c, WorkerManager::StartNow::IfEnabled, WorkerManager::Origin::Hub);
+        const OpResult r = m.create(c, WorkerManager::StartNow::IfEnabled, hub);
         return result(r.ok, r.message, r.workerId.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{{QStringLiteral("workerId"), r.workerId}}));
     }
-    return fromOp(m.edit(id, *patch, WorkerManager::Origin::Hub));
+    return fromOp(m.edit(id, *patch, hub));
 }
 
 } // namespace se

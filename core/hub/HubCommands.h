@@ -23,15 +23,17 @@ public:
 
     HubCommands(Engine &engine, std::function<bool(const QString &url)> removeHub);
 
-    QJsonObject handle(const QString &method, const QJsonArray &arguments);
+    // `hubUrl`: the hub that asks, named as the actor of the versions its
+    // creates and edits make ("hub https://…").
+    QJsonObject handle(const QString &method, const QJsonArray &arguments, const QString &hubUrl = {});
 
     static QJsonObject result(bool success, const QString &message, const QJsonValue &data = QJsonValue::Null);
 
 private:
-    QJsonObject dispatch(const QString &method, const QJsonArray &arguments);
+    QJsonObject dispatch(const QString &method, const QJsonArray &arguments, const QString &actor);
     QJsonObject changeLogAnswer(const QString &workerId);
     QJsonObject watchdogEventsAnswer(const QString &workerId);
-    QJsonObject createOrEdit(const QJsonObject &message, bool create);
+    QJsonObject createOrEdit(const QJsonObject &message, bool create, const QString &actor);
 
     Engine &m_engine;
     std::function<bool(const QString &)> m_removeHub;

@@ -23,6 +23,7 @@ public:
         QDateTime since;    // when it entered this state
         qint64 queued = 0;  // messages waiting to be sent
         qint64 dropped = 0; // messages dropped because the hub was too slow
+        qint64 reconnects = 0; // connections begun again after one failed or was lost
     };
 
     using QObject::QObject;
@@ -32,6 +33,9 @@ public:
 
 Q_SIGNALS:
     void hubsChanged();
+    // A hub's command was answered (the answer handed to the connection) this
+    // long after it arrived. For the metrics endpoint.
+    void commandAnswered(const QString &url, const QString &method, double seconds);
 };
 
 } // namespace se

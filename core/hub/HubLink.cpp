@@ -44,7 +44,10 @@ HubLink::HubLink(HubEntry entry, HubLinks &owner, QObject *parent)
     : QObject(parent), m_entry(std::move(entry)), m_owner(owner)
 {
     m_retry.setSingleShot(true);
-    connect(&m_retry, &QTimer::timeout, this, &HubLink::start);
+    connect(&m_retry, &QTimer::timeout, this, [this] {
+        ++m_reconnects;
+        start();
+    });
     m_pumpWatch.setInterval(1000);
     connect(&m_pumpWatch, &QTimer::timeout, this, [this] {
         if (!m_queue.isEmpty())
@@ -60,7 +63,9 @@ HubLink::~HubLink()
 HubDirectory::Hub HubLink::status() const
 {
     const auto dropped = m_queue.droppedTotal();
-    return {m_entry.id, m_entry.url, m_state, m_lastError, m_since, m_queue.size(), dropped.events + dropped.logs};
+    HubDirectory::Hub hub{m_entry.id, m_entry.url, m_state, m_lastError, m_since, m_queue.size(), dropped.events + dropped.logs};
+    hub.reconnects = m_reconnects;
+    return hub;
 }
 
 QUrl HubLink::connectionUrl() const
@@ -96,7 +101,10 @@ void HubLink::start()
     signalr::HubConnection *c = m_connection.get();
     for (const QString &method : HubCommands::methods())
         c->on(method, [this, method](const QJsonArray &arguments, signalr::ClientResult result) {
-            result.resolve(m_owner.commands().handle(method, arguments));
+            QElapsedTimer took;
+            took.start();
+            result.resolve(m_owner.commands().handle(method, arguments, m_entry.url));
+            Q_EMIT m_owner.commandAnswered(m_entry.url, method, double(took.nsecsElapsed()) / 1e9);
         });
     connect(c, &signalr::HubConnection::connected, this, &HubLink::onConnected);
     connect(c, &signalr::HubConnection::startFailed, this, [this](const QString &why) { retryLater(why); });

@@ -67,6 +67,7 @@ private:
     QElapsedTimer m_upSince; // synchronised since
     QElapsedTimer m_dropsTold;
     int m_failures = 0; // since the link was last stable, for the back-off
+    qint64 m_reconnects = 0; // connections begun again by the back-off (for /metrics)
     QString m_lastLoggedFailure; // repeats of it go to the debug level
 };
 

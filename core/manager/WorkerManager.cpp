@@ -21,6 +21,20 @@ WorkerManager::WorkerManager(Store &store, StreamerFactory &factory, QObject *pa
     m_env.factory = &m_factory;
     m_env.admit = [this](const WorkerConfig &c) { return admit(c); };
     m_policy = PipelinePolicy::builtInDefault(QFileInfo(m_store.path()).absolutePath());
+    m_versions.setStableAfter(m_env.restartPolicy.stableAfter);
+    connect(&m_versions, &VersionTracker::rollbackDue, this, &WorkerManager::onRollbackDue);
+    connect(&m_versions, &VersionTracker::versionGood, this, [this](Worker *w, int number) {
+        w->addLogLine(LogLevel::Information, QStringLiteral("version %1 has run for %2 s: it is the last good version")
+                                                 .arg(number).arg(double(m_versions.stableAfter().count()) / 1000.0));
+        Q_EMIT workerChanged(w);
+    });
+}
+
+QString WorkerManager::Actor::text() const
+{
+    if (!name.isEmpty())
+        return name;
+    return origin == Origin::Hub ? QStringLiteral("hub") : QStringLiteral("local operator");
 }
 
 WorkerManager::~WorkerManager()
@@ -42,7 +56,7 @@ bool WorkerManager::load(QString *error)
     m_approvals = m_store.policyApprovals();
     for (const StoredWorker &s : stored)
         if (!m_workers.contains(s.config.id))
-            adopt(s.config, s.watchdogEventCount);
+            m_versions.track(adopt(s.config, s.watchdogEventCount), s.versions, false);
     qCInfo(lcManager) << "loaded" << stored.size() << "workers";
     return true;
 }
@@ -91,6 +105,12 @@ Worker *WorkerManager::adopt(const WorkerConfig &config, int watchdogEventCount)
     connect(w, &Worker::pictureUpdated, this, [this, w] { Q_EMIT workerPicture(w); });
     connect(w, &Worker::logAppended, this, [this, w](const LogEntry &e) { Q_EMIT workerLog(w, e); });
     connect(w, &Worker::watchdogTriggered, this, [this, w](const WatchdogEvent &e) {
+        if (e.restartCause) {
+            RestartCounts &counts = m_restartCounts[w->id()];
+            ++counts.byCause[size_t(*e.restartCause)];
+            if (e.cause == WatchdogEvent::Cause::Hold)
+                ++counts.holds;
+        }
         WatchdogEvent stored = e;
         QString why;
         if (!m_store.addWatchdogEvent(stored, w->watchdogEventCount(), &why)) {
@@ -185,7 +205,7 @@ OpResult WorkerManager::unknown(const QString &id) const
     return OpResult::failure(QStringLiteral("no worker with id '%1'").arg(id), id);
 }
 
-OpResult WorkerManager::create(WorkerConfig config, StartNow startNow, Origin origin)
+OpResult WorkerManager::create(WorkerConfig config, StartNow startNow, const Actor &actor)
 {
     config.id = config.id.trimmed();
     if (config.id.isEmpty())
@@ -195,13 +215,14 @@ OpResult WorkerManager::create(WorkerConfig config, StartNow startNow, Origin or
     if (OpResult v = validate(config); !v.ok)
         return v;
     bool approve = false;
-    if (OpResult p = checkPolicy(config, origin, &approve); !p.ok)
+    if (OpResult p = checkPolicy(config, actor.origin, &approve); !p.ok)
         return p;
     QString why;
-    if (!m_store.insertWorker(config, QStringLiteral("created"), &why))
+    if (!m_store.insertWorker(config, QStringLiteral("created"), &why, VersionNote{actor.text(), {}, {}, 0}))
         return OpResult::failure(QStringLiteral("could not store the worker: %1").arg(why), config.id);
     storeApproval(config, approve);
     Worker *w = adopt(config, 0);
+    m_versions.track(w, VersionState{1, 0, false}, true);
     Q_EMIT workerAdded(w);
     if (!config.enabled)
         return OpResult::success(QStringLiteral("created (disabled, not started)"), config.id);
@@ -213,7 +234,13 @@ OpResult WorkerManager::create(WorkerConfig config, StartNow startNow, Origin or
                     config.id};
 }
 
-OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch, Origin origin)
+OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch, const Actor &actor)
+{
+    return change(id, patch, actor.origin, VersionNote{actor.text(), {}, {}, 0}, ChangeKind::Edit);
+}
+
+OpResult WorkerManager::change(const QString &id, const WorkerPatch &patch, Origin origin, const VersionNote &note, ChangeKind kind,
+                               int *version)
 {
     Worker *w = worker(id);
     if (!w)
@@ -243,8 +270,11 @@ OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch, Origin
         return OpResult::success(QStringLiteral("nothing changed"), id);
     }
     QString why;
-    if (!m_store.updateWorker(after, changes, &why))
+    int number = 0;
+    if (!m_store.updateWorker(after, changes, &why, note, &number))
         return OpResult::failure(QStringLiteral("could not store the change: %1").arg(why), id);
+    if (version)
+        *version = number;
     storeApproval(after, approve);
     w->applyConfig(after);
     QString notStarted;
@@ -253,7 +283,11 @@ OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch, Origin
     } else if (!before.enabled && after.enabled) {
         if (const OpResult started = w->start(); !started.ok)
             notStarted = started.message;
+    } else if (kind != ChangeKind::Edit && after.enabled && w->wantsToRun()
+               && (w->state() == WorkerState::Restarting || w->isOnHold())) {
+        w->start(); // the restored version starts now, not after the back-off of the one it replaces
     }
+    m_versions.onNewVersion(w, number, kind != ChangeKind::AutomaticRollback);
     Q_EMIT workerChanged(w);
     QStringList fields;
     for (const FieldChange &c : changes)
@@ -273,7 +307,8 @@ OpResult WorkerManager::remove(const QString &id)
     if (!m_store.deleteWorker(id, &why))
         return OpResult::failure(QStringLiteral("could not delete the worker: %1").arg(why), id);
     const WorkerSnapshot last = snapshot(w);
-    m_approvals.remove(id); // the store forgot it with the worker
+    m_approvals.remove(id); // the store forgot it with the worker, and its versions
+    m_versions.forget(id);
     m_workers.remove(id);
     m_order.removeOne(w);
     w->disconnect(this);
@@ -322,7 +357,7 @@ OpResult WorkerManager::restart(const QString &id)
     return w->restart();
 }
 
-OpResult WorkerManager::setEnabled(const QString &id, bool enabled)
+OpResult WorkerManager::setEnabled(const QString &id, bool enabled, const Actor &actor)
 {
     Worker *w = worker(id);
     if (!w)
@@ -331,7 +366,7 @@ OpResult WorkerManager::setEnabled(const QString &id, bool enabled)
         return OpResult::success(enabled ? QStringLiteral("already enabled") : QStringLiteral("already disabled"), id);
     WorkerPatch p;
     p.enabled = enabled;
-    const OpResult r = edit(id, p); // enabling starts it, disabling stops it
+    const OpResult r = edit(id, p, actor); // enabling starts it, disabling stops it
     if (!r.ok)
         return r;
     return OpResult::success(enabled ? QStringLiteral("enabled; %1").arg(stateName(w->state()).toLower())
@@ -348,6 +383,137 @@ OpResult WorkerManager::resetWatchdogEventCount(const QString &id)
         return OpResult::failure(QStringLiteral("could not store the count: %1").arg(why), id);
     w->setWatchdogEventCount(0);
     return OpResult::success(QStringLiteral("watchdog event count reset"), id);
+}
+
+namespace {
+// The whole configuration as an edit: every field set.
+WorkerPatch wholeConfiguration(const WorkerConfig &c)
+{
+    WorkerPatch p;
+    p.name = c.name;
+    p.description = c.description;
+    p.command = c.command;
+    p.streamerType = c.streamerType;
+    p.enabled = c.enabled;
+    p.imageWatchdogEnabled = c.imageWatchdog.enabled;
+    p.imageWatchdogGraceTime = c.imageWatchdog.graceTime;
+    p.imageWatchdogInterval = c.imageWatchdog.interval;
+    return p;
+}
+} // namespace
+
+OpResult WorkerManager::rollback(const QString &id, std::optional<int> to, const Actor &actor)
+{
+    Worker *w = worker(id);
+    if (!w)
+        return unknown(id);
+    const VersionState state = m_versions.state(id);
+    const QList<WorkerVersion> all = m_store.versions(id);
+    const QString seeHistory = QStringLiteral("streamengine ctl history %1").arg(id);
+    const WorkerVersion *target = nullptr;
+    if (to) {
+        if (*to == state.current)
+            return OpResult::failure(QStringLiteral("version %1 is the current version of worker '%2'; name an earlier one (%3)")
+                                         .arg(*to).arg(id, seeHistory), id);
+        for (const WorkerVersion &v : all)
+            if (v.number == *to)
+                target = &v;
+        if (!target)
+            return OpResult::failure(QStringLiteral("worker '%1' has no version %2 (%3 lists the versions it keeps)")
+                                         .arg(id).arg(*to).arg(seeHistory), id);
+    } else {
+        for (auto it = all.crbegin(); it != all.crend() && !target; ++it)
+            if (it->number < state.current && it->isGood())
+                target = &*it;
+        if (!target)
+            return OpResult::failure(QStringLiteral("worker '%1' has no good version to go back to: none before its current "
+                                                    "version %2 has run for %3 s; name one with --to N (%4)")
+                                         .arg(id).arg(state.current).arg(double(m_versions.stableAfter().count()) / 1000.0)
+                                         .arg(seeHistory), id);
+    }
+    WorkerConfig restored = target->config;
+    restored.id = id;
+    if (restored == w->config())
+        return OpResult::failure(QStringLiteral("version %1 is the configuration worker '%2' has now (version %3): nothing to "
+                                                "roll back").arg(target->number).arg(id).arg(state.current), id);
+    const int from = target->number;
+    const QString by = actor.text();
+    const VersionNote note{QStringLiteral("%1 (rollback to v%2)").arg(by).arg(from), QStringLiteral("Rolled back to version %1").arg(from),
+                           QStringLiteral("by %1, from version %2").arg(by).arg(state.current), 0};
+    int made = 0;
+    const OpResult r = change(id, wholeConfiguration(restored), actor.origin, note, ChangeKind::Rollback, &made);
+    if (!r.ok)
+        return r;
+    qCInfo(lcManager).noquote() << "worker" << id << "rolled back to version" << from << "by" << by;
+    return OpResult::success(QStringLiteral("rolled back to version %1, now version %2; %3").arg(from).arg(made).arg(r.message), id);
+}
+
+OpResult WorkerManager::setAutoRollback(const QString &id, bool on)
+{
+    Worker *w = worker(id);
+    if (!w)
+        return unknown(id);
+    if (m_versions.state(id).autoRollback == on)
+        return OpResult::success(on ? QStringLiteral("automatic rollback is on already") : QStringLiteral("automatic rollback is off already"), id);
+    QString why;
+    if (!m_store.setAutoRollback(id, on, &why))
+        return OpResult::failure(QStringLiteral("could not store the setting: %1").arg(why), id);
+    m_versions.setAutoRollback(id, on);
+    const QString message = on ? QStringLiteral("automatic rollback on: an edit that never runs is undone") : QStringLiteral("automatic rollback off");
+    w->addLogLine(LogLevel::Information, message);
+    Q_EMIT workerChanged(w);
+    return OpResult::success(message, id);
+}
+
+void WorkerManager::onRollbackDue(Worker *w, const AutoRollbackDecision &d)
+{
+    if (worker(w->id()) != w)
+        return; // removed meanwhile
+    const QString id = w->id();
+    if (d.kind == AutoRollbackDecision::Kind::GiveUp) {
+        w->addLogLine(LogLevel::Warning, d.explanation);
+        qCWarning(lcManager).noquote() << "worker" << id << ":" << d.explanation;
+        return;
+    }
+    if (d.kind != AutoRollbackDecision::Kind::RollBack || m_versions.state(id).current != d.from)
+        return; // an operator changed it meanwhile
+    std::optional<WorkerConfig> restored;
+    for (const WorkerVersion &v : m_store.versions(id))
+        if (v.number == d.to)
+            restored = v.config;
+    if (!restored)
+        return;
+    restored->id = id;
+    w->addLogLine(LogLevel::Warning, d.explanation);
+    qCWarning(lcManager).noquote() << "worker" << id << ":" << d.explanation;
+    // Held to the pipeline policy as a hub would be: the engine trusts nobody on an operator's behalf.
+    const VersionNote note{QStringLiteral("engine (automatic rollback to v%1)").arg(d.to), d.explanation,
+                           QStringLiteral("version %1 is marked bad: never the target of an automatic rollback").arg(d.from), d.from};
+    int made = 0;
+    const OpResult r = change(id, wholeConfiguration(*restored), Origin::Hub, note, ChangeKind::AutomaticRollback, &made);
+    if (!r.ok) {
+        const QString failed = QStringLiteral("automatic rollback to version %1 failed: %2").arg(d.to).arg(r.message);
+        w->addLogLine(LogLevel::Error, failed);
+        qCWarning(lcManager).noquote() << "worker" << id << ":" << failed;
+        return;
+    }
+    recordEngineEvent(w, WatchdogEvent::Cause::Rollback, QStringLiteral("%1; now version %2").arg(d.explanation).arg(made));
+}
+
+void WorkerManager::recordEngineEvent(Worker *w, WatchdogEvent::Cause cause, const QString &message)
+{
+    WatchdogEvent e;
+    e.workerId = w->id();
+    e.timestamp = QDateTime::currentDateTimeUtc();
+    e.cause = cause;
+    e.message = message;
+    e.logs = w->log().last(m_env.logLinesPerEvent);
+    const int count = w->watchdogEventCount() + 1;
+    QString why;
+    if (!m_store.addWatchdogEvent(e, count, &why))
+        qCWarning(lcManager) << "could not store a watchdog event of" << w->id() << ":" << why;
+    w->setWatchdogEventCount(count);
+    Q_EMIT watchdogEvent(w, e);
 }
 
 WorkerSnapshot WorkerManager::snapshot(const Worker *w) const

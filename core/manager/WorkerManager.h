@@ -4,12 +4,15 @@
 #include "PipelinePolicy.h"
 #include "RestartPolicy.h"
 #include "Store.h"
+#include "VersionTracker.h"
 #include "Worker.h"
 #include "WorkerConfig.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
+
+#include <optional>
 
 namespace se {
 
@@ -34,7 +37,13 @@ public:
     ~WorkerManager() override;
 
     // For the workers created or loaded after this call.
-    void setRestartPolicy(const RestartPolicySettings &settings) { m_env.restartPolicy = settings; }
+    // Its forgiveness period (stableAfter) is also how long a worker runs on
+    // a version before that version counts as good, for every worker.
+    void setRestartPolicy(const RestartPolicySettings &settings)
+    {
+        m_env.restartPolicy = settings;
+        m_versions.setStableAfter(settings.stableAfter);
+    }
 
     // Loads the stored workers (they stay Idle until startEnabled()).
     bool load(QString *error);
@@ -48,6 +57,14 @@ public:
     // Who asks for a create or an edit: a hub (always held to the pipeline
     // policy) or a local operator (ctl, dashboard), whom the policy may trust.
     enum class Origin { Hub, LocalOperator };
+    // Who asks, as the version history names them: the origin (what the
+    // pipeline policy trusts) and a name ("hub https://…", "ctl", "dashboard").
+    struct Actor {
+        Origin origin = Origin::Hub;
+        QString name; // empty: "hub" or "local operator"
+        Actor(Origin o = Origin::Hub, QString n = {}) : origin(o), name(std::move(n)) {} // NOLINT: an Origin is an Actor
+        QString text() const;
+    };
 
     // The pipeline policy (default: the built-in one, media beside the
     // database). Every command is checked against it before it is stored and
@@ -62,21 +79,39 @@ public:
     enum class StartNow { IfEnabled, No };
     // A command the pipeline policy refuses is not stored (unless a trusted
     // local operator asks).
-    OpResult create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled, Origin origin = Origin::Hub);
+    OpResult create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled, const Actor &actor = {});
     // Enabling through an edit starts the worker; disabling stops it. A new
     // command or streamer type the pipeline policy refuses changes nothing.
-    OpResult edit(const QString &id, const WorkerPatch &patch, Origin origin = Origin::Hub);
+    // Every create and edit that changes something makes a new version, stored
+    // in the same transaction.
+    OpResult edit(const QString &id, const WorkerPatch &patch, const Actor &actor = {});
     OpResult remove(const QString &id);
     OpResult start(const QString &id);
     OpResult stop(const QString &id);
     OpResult restart(const QString &id);
-    OpResult setEnabled(const QString &id, bool enabled);
+    OpResult setEnabled(const QString &id, bool enabled, const Actor &actor = {});
+
+    // Goes back to version `to` (default: the newest good version before the
+    // current one): the whole configuration of that version, through the
+    // same checks as an edit, as a new version; hubs see an ordinary edit.
+    OpResult rollback(const QString &id, std::optional<int> to, const Actor &actor);
+    // Opt-in per worker, not part of a version: when an edit never runs (its
+    // first start and AutoRollbackPolicy::kRestartsBeforeRollback restarts),
+    // the engine restores the last good version by itself.
+    OpResult setAutoRollback(const QString &id, bool on);
+    QList<WorkerVersion> versions(const QString &id) const { return m_store.versions(id); }
+    VersionState versionState(const QString &id) const { return m_versions.state(id); }
     OpResult resetWatchdogEventCount(const QString &id);
 
     QList<Worker *> workers() const { return m_order; }
     Worker *worker(const QString &id) const { return m_workers.value(id); }
     WorkerSnapshot snapshot(const Worker *worker) const;
     QStringList streamerTypes() const;
+
+    // The watchdog's restarts of worker `id` by cause since the engine started.
+    // Kept when a worker is removed (a worker made again with the same id
+    // counts on), never reset: counters for `ctl show` and /metrics.
+    RestartCounts restartCounts(const QString &id) const { return m_restartCounts.value(id); }
 
     QList<ChangeLogEntry> changeLog(const QString &id) const { return m_store.changeLog(id); }
     QList<WatchdogEvent> watchdogEvents(const QString &id) const { return m_store.watchdogEvents(id); }
@@ -98,6 +133,14 @@ private:
     // The pipeline policy on a create or edit from `origin`: a failure, or
     // success with `approve` set when a trusted operator overrides a refusal.
     OpResult checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const;
+    // An edit, a rollback or an automatic rollback: `note` names who and why
+    // for the version it makes (`version` gets its number). The auto-rollback
+    // policy watches every version but the engine's own rollbacks.
+    enum class ChangeKind { Edit, Rollback, AutomaticRollback };
+    OpResult change(const QString &id, const WorkerPatch &patch, Origin origin, const VersionNote &note, ChangeKind kind,
+                    int *version = nullptr);
+    void onRollbackDue(Worker *worker, const AutoRollbackDecision &decision);
+    void recordEngineEvent(Worker *worker, WatchdogEvent::Cause cause, const QString &message);
     bool storeApproval(const WorkerConfig &config, bool approve);
     // Before every start: the policy's refusal unless a trusted operator approved this command.
     QString admit(const WorkerConfig &config) const;
@@ -112,7 +155,9 @@ private:
     QHash<QString, Worker *> m_workers;
     QList<Worker *> m_order;
     QList<Worker *> m_leaving; // removed, still stopping
+    QHash<QString, RestartCounts> m_restartCounts;
     bool m_stoppingAll = false;
+    VersionTracker m_versions{m_store};
 };
 
 } // namespace se

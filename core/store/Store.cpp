@@ -5,8 +5,11 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QStringList>
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,16 +24,59 @@ std::atomic<int> g_connectionCounter{0};
 QString iso(const QDateTime &t) { return t.toUTC().toString(Qt::ISODateWithMs); }
 QDateTime fromIso(const QString &s) { return QDateTime::fromString(s, Qt::ISODateWithMs).toUTC(); }
 
-// Runs the statements of one unit of work in a transaction; rolls back on failure.
+// A configuration's columns in their stored order (name, description,
+// command, streamer, enabled, watchdog on, grace ms, interval ms) from `first` on.
+void readConfigColumns(const QSqlQuery &q, int first, WorkerConfig *c)
+{
+    c->name = q.value(first).toString();
+    c->description = q.value(first + 1).toString();
+    c->command = q.value(first + 2).toString();
+    c->streamerType = q.value(first + 3).toString();
+    c->enabled = q.value(first + 4).toBool();
+    c->imageWatchdog.enabled = q.value(first + 5).toBool();
+    c->imageWatchdog.graceTime = Millis(q.value(first + 6).toLongLong());
+    c->imageWatchdog.interval = Millis(q.value(first + 7).toLongLong());
+}
+
+// Each store's write observer, by its connection's name (what a Transaction knows).
+struct WriteObservers {
+    std::mutex mutex;
+    QHash<QString, std::shared_ptr<const Store::WriteObserver>> byConnection;
+    std::shared_ptr<const Store::WriteObserver> find(const QString &connection)
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return byConnection.value(connection);
+    }
+};
+WriteObservers &writeObservers()
+{
+    static WriteObservers observers;
+    return observers;
+}
+
+// Runs the statements of one unit of work in a transaction; rolls back on
+// failure. Tells the store's write observer how long it took.
 class Transaction {
 public:
-    explicit Transaction(QSqlDatabase db) : m_db(std::move(db)) { m_ok = m_db.transaction(); }
-    ~Transaction() { if (m_ok && !m_committed) m_db.rollback(); }
+    explicit Transaction(QSqlDatabase db) : m_db(std::move(db)), m_began(std::chrono::steady_clock::now())
+    {
+        m_ok = m_db.transaction();
+    }
+    ~Transaction()
+    {
+        if (m_ok && !m_committed)
+            m_db.rollback();
+        if (!m_ok)
+            return;
+        if (const auto observer = writeObservers().find(m_db.connectionName()); observer && *observer)
+            (*observer)(std::chrono::steady_clock::now() - m_began, m_committed);
+    }
     bool begun() const { return m_ok; }
     bool commit() { m_committed = m_db.commit(); return m_committed; }
     QString error() const { return m_db.lastError().text(); }
 private:
     QSqlDatabase m_db;
+    std::chrono::steady_clock::time_point m_began;
     bool m_ok = false;
     bool m_committed = false;
 };
@@ -61,7 +107,21 @@ void bindWorker(QSqlQuery &q, const WorkerConfig &c)
 
 Store::Store() : m_connection(QStringLiteral("se-store-%1").arg(++g_connectionCounter)) {}
 
-Store::~Store() { close(); }
+Store::~Store()
+{
+    close();
+    setWriteObserver({});
+}
+
+void Store::setWriteObserver(WriteObserver observer)
+{
+    WriteObservers &observers = writeObservers();
+    const std::lock_guard<std::mutex> lock(observers.mutex);
+    if (observer)
+        observers.byConnection.insert(m_connection, std::make_shared<const WriteObserver>(std::move(observer)));
+    else
+        observers.byConnection.remove(m_connection);
+}
 
 bool Store::isOpen() const
 {
@@ -202,7 +262,28 @@ bool Store::migrate(int from, QString *error)
             if (!exec(QString::fromLatin1(sql), error))
                 return false;
     }
-    // Later schema versions add their steps here: if (from < 2) { ... }
+    if (from < 2) {
+        // Versions: every create and edit makes one; the workers there are
+        // now get a version 1 of their current configuration, dated by their
+        // last change.
+        const char *statements[] = {
+            "CREATE TABLE worker_versions (worker_id TEXT NOT NULL REFERENCES workers(id) ON DELETE CASCADE,"
+            " number INTEGER NOT NULL, ts TEXT NOT NULL, actor TEXT NOT NULL, changes TEXT NOT NULL,"
+            " name TEXT, description TEXT, command TEXT NOT NULL, streamer_type TEXT NOT NULL, enabled INTEGER NOT NULL,"
+            " wd_enabled INTEGER NOT NULL, wd_grace_ms INTEGER NOT NULL, wd_interval_ms INTEGER NOT NULL,"
+            " good_at TEXT, bad INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (worker_id, number))",
+            "ALTER TABLE workers ADD COLUMN auto_rollback INTEGER NOT NULL DEFAULT 0",
+            "INSERT INTO worker_versions(worker_id, number, ts, actor, changes, name, description, command, streamer_type,"
+            " enabled, wd_enabled, wd_grace_ms, wd_interval_ms)"
+            " SELECT w.id, 1, coalesce((SELECT max(c.ts) FROM worker_changes c WHERE c.worker_id = w.id), w.created_at),"
+            " 'engine (upgrade)', 'the configuration from before versions were kept', w.name, w.description, w.command,"
+            " w.streamer_type, w.enabled, w.wd_enabled, w.wd_grace_ms, w.wd_interval_ms FROM workers w",
+        };
+        for (const char *sql : statements)
+            if (!exec(QString::fromLatin1(sql), error))
+                return false;
+    }
+    // Later schema versions add their steps here: if (from < 3) { ... }
     if (!exec(QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion), error))
         return false;
     if (!t.commit()) {
@@ -254,21 +335,20 @@ QList<StoredWorker> Store::workers(QString *error) const
     QList<StoredWorker> out;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("SELECT id, name, description, command, streamer_type, enabled, wd_enabled, wd_grace_ms,"
-                             " wd_interval_ms, watchdog_event_count FROM workers ORDER BY position"));
+                             " wd_interval_ms, watchdog_event_count, auto_rollback,"
+                             " (SELECT max(number) FROM worker_versions v WHERE v.worker_id = w.id),"
+                             " (SELECT max(number) FROM worker_versions v WHERE v.worker_id = w.id AND v.good_at IS NOT NULL)"
+                             " FROM workers w ORDER BY position"));
     if (!run(q, error))
         return out;
     while (q.next()) {
         StoredWorker w;
         w.config.id = q.value(0).toString();
-        w.config.name = q.value(1).toString();
-        w.config.description = q.value(2).toString();
-        w.config.command = q.value(3).toString();
-        w.config.streamerType = q.value(4).toString();
-        w.config.enabled = q.value(5).toBool();
-        w.config.imageWatchdog.enabled = q.value(6).toBool();
-        w.config.imageWatchdog.graceTime = Millis(q.value(7).toLongLong());
-        w.config.imageWatchdog.interval = Millis(q.value(8).toLongLong());
+        readConfigColumns(q, 1, &w.config);
         w.watchdogEventCount = q.value(9).toInt();
+        w.versions.autoRollback = q.value(10).toBool();
+        w.versions.current = q.value(11).toInt();
+        w.versions.lastGood = q.value(12).toInt();
         out.append(w);
     }
     return out;
@@ -285,7 +365,51 @@ static bool addChange(QSqlDatabase db, const QString &workerId, const QString &d
     return run(q, error);
 }
 
-bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error)
+// The next version of a worker: its whole configuration, who made it and what
+// changed; `number` gets its number.
+static bool addVersion(QSqlDatabase db, const WorkerConfig &c, const QString &actor, const QString &changes, int *number,
+                       QString *error)
+{
+    QSqlQuery next(db);
+    next.prepare(QStringLiteral("SELECT coalesce(max(number), 0) + 1 FROM worker_versions WHERE worker_id = ?"));
+    next.addBindValue(c.id);
+    if (!run(next, error) || !next.next())
+        return false;
+    *number = next.value(0).toInt();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "INSERT INTO worker_versions(worker_id, number, ts, actor, changes, name, description, command, streamer_type, enabled,"
+        " wd_enabled, wd_grace_ms, wd_interval_ms) VALUES(:id, :number, :ts, :actor, :changes, :name, :description, :command,"
+        " :streamer, :enabled, :wd_enabled, :wd_grace, :wd_interval)"));
+    bindWorker(q, c);
+    q.bindValue(QStringLiteral(":number"), *number);
+    q.bindValue(QStringLiteral(":ts"), iso(QDateTime::currentDateTimeUtc()));
+    q.bindValue(QStringLiteral(":actor"), actor.isNull() ? QStringLiteral("") : actor); // a null QString binds as NULL
+    q.bindValue(QStringLiteral(":changes"), changes.isNull() ? QStringLiteral("") : changes);
+    return run(q, error);
+}
+
+// Keeps a worker's newest Store::kVersionsKept versions, its last good one always among them.
+static bool pruneVersions(QSqlDatabase db, const QString &workerId, QString *error)
+{
+    QSqlQuery good(db);
+    good.prepare(QStringLiteral("SELECT coalesce(max(number), 0) FROM worker_versions WHERE worker_id = ? AND good_at IS NOT NULL"));
+    good.addBindValue(workerId);
+    if (!run(good, error) || !good.next())
+        return false;
+    const int lastGood = good.value(0).toInt();
+    QSqlQuery prune(db);
+    prune.prepare(QStringLiteral("DELETE FROM worker_versions WHERE worker_id = ? AND number <> ? AND number NOT IN"
+                                 " (SELECT number FROM worker_versions WHERE worker_id = ? AND number <> ? ORDER BY number DESC LIMIT ?)"));
+    prune.addBindValue(workerId);
+    prune.addBindValue(lastGood);
+    prune.addBindValue(workerId);
+    prune.addBindValue(lastGood);
+    prune.addBindValue(lastGood > 0 ? Store::kVersionsKept - 1 : Store::kVersionsKept);
+    return run(prune, error);
+}
+
+bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error, const VersionNote &note)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
@@ -296,7 +420,9 @@ bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescri
         " :wd_interval, (SELECT coalesce(max(position), 0) + 1 FROM workers), :created)"));
     bindWorker(q, config);
     q.bindValue(QStringLiteral(":created"), iso(QDateTime::currentDateTimeUtc()));
-    if (!run(q, error) || !addChange(db, config.id, changeDescription, QString(), error))
+    int number = 0;
+    if (!run(q, error) || !addChange(db, config.id, changeDescription, QString(), error)
+        || !addVersion(db, config, note.actor, QStringLiteral("created"), &number, error))
         return false;
     if (!t.commit()) {
         if (error) *error = t.error();
@@ -305,7 +431,8 @@ bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescri
     return true;
 }
 
-bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error)
+bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error, const VersionNote &note,
+                         int *version)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
@@ -320,12 +447,90 @@ bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &c
         if (error) *error = QStringLiteral("no worker with id %1").arg(config.id);
         return false;
     }
+    if (!note.changeDescription.isEmpty() && !addChange(db, config.id, note.changeDescription, note.changeDetails, error))
+        return false;
+    QStringList fields;
     for (const FieldChange &c : changes) {
         const QString description = QStringLiteral("%1 changed").arg(c.field);
         const QString details = QStringLiteral("%1: '%2' -> '%3'").arg(c.field, c.from, c.to);
         if (!addChange(db, config.id, description, details, error))
             return false;
+        fields << c.field;
     }
+    int number = 0;
+    if (!addVersion(db, config, note.actor, fields.join(QStringLiteral(", ")), &number, error))
+        return false;
+    if (note.markBad > 0) {
+        QSqlQuery bad(db);
+        bad.prepare(QStringLiteral("UPDATE worker_versions SET bad = 1 WHERE worker_id = ? AND number = ?"));
+        bad.addBindValue(config.id);
+        bad.addBindValue(note.markBad);
+        if (!run(bad, error))
+            return false;
+    }
+    if (!pruneVersions(db, config.id, error))
+        return false;
+    if (!t.commit()) {
+        if (error) *error = t.error();
+        return false;
+    }
+    if (version)
+        *version = number;
+    return true;
+}
+
+QList<WorkerVersion> Store::versions(const QString &workerId, QString *error) const
+{
+    QList<WorkerVersion> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT number, ts, actor, changes, name, description, command, streamer_type, enabled, wd_enabled,"
+                             " wd_grace_ms, wd_interval_ms, good_at, bad FROM worker_versions WHERE worker_id = ? ORDER BY number"));
+    q.addBindValue(workerId);
+    if (!run(q, error))
+        return out;
+    while (q.next()) {
+        WorkerVersion v;
+        v.number = q.value(0).toInt();
+        v.timestamp = fromIso(q.value(1).toString());
+        v.actor = q.value(2).toString();
+        v.changes = q.value(3).toString();
+        v.config.id = workerId;
+        readConfigColumns(q, 4, &v.config);
+        if (!q.value(12).isNull())
+            v.goodAt = fromIso(q.value(12).toString());
+        v.bad = q.value(13).toBool();
+        out.append(v);
+    }
+    return out;
+}
+
+bool Store::markVersionGood(const QString &workerId, int number, QString *error)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("UPDATE worker_versions SET good_at = ? WHERE worker_id = ? AND number = ? AND good_at IS NULL"));
+    q.addBindValue(iso(QDateTime::currentDateTimeUtc()));
+    q.addBindValue(workerId);
+    q.addBindValue(number);
+    return run(q, error);
+}
+
+bool Store::setAutoRollback(const QString &workerId, bool on, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    Transaction t(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE workers SET auto_rollback = ? WHERE id = ? AND auto_rollback <> ?"));
+    q.addBindValue(on ? 1 : 0);
+    q.addBindValue(workerId);
+    q.addBindValue(on ? 1 : 0);
+    if (!run(q, error))
+        return false;
+    if (q.numRowsAffected() == 0)
+        return true; // already so (or no such worker: nothing to log)
+    const auto text = [](bool b) { return b ? QStringLiteral("true") : QStringLiteral("false"); };
+    if (!addChange(db, workerId, QStringLiteral("autoRollback changed"),
+                   QStringLiteral("autoRollback: '%1' -> '%2'").arg(text(!on), text(on)), error))
+        return false;
     if (!t.commit()) {
         if (error) *error = t.error();
         return false;

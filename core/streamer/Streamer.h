@@ -15,6 +15,13 @@ namespace se {
 // (what StreamHub expects on the wire).
 enum class LogLevel : int { Trace = 0, Debug = 1, Information = 2, Warning = 3, Error = 4, Critical = 5 };
 
+// What kind of failure failed() reports, for the watchdog's counts (`ctl
+// show`, the metrics endpoint): a crash (the process died by a signal or
+// exited abnormally without saying why), an error the running pipeline
+// reported, or a start that never got going (a bad command, no host, a
+// pipeline that did not parse or would not play).
+enum class FailureKind : int { Error = 0, Crash = 1, StartFailure = 2 };
+
 // What a streamer is told about the worker it runs.
 struct StreamerConfig {
     QString workerId;
@@ -34,7 +41,8 @@ struct StreamerConfig {
 //   picture is out; then picture() for every thumbnail (only the newest is
 //   kept when the receiver is slower) and logLine() for its output.
 // - Every start() ends in exactly one terminal signal: stopped() after stop(),
-//   failed(reason) when it broke (error, crash, could not start), or ended()
+//   failed(reason, kind) when it broke (error, crash, could not start: `kind`
+//   says which; Error when the streamer cannot tell), or ended()
 //   when the stream reached its end. After a terminal signal the streamer holds
 //   no process, thread or pipeline and may be started again.
 // - stop() when not started emits stopped() (queued) so callers need no
@@ -53,7 +61,7 @@ Q_SIGNALS:
     void producing();
     void picture(const QByteArray &jpeg);
     void logLine(se::LogLevel level, const QString &text);
-    void failed(const QString &reason);
+    void failed(const QString &reason, se::FailureKind kind = se::FailureKind::Error);
     void ended();
     void stopped();
 };
@@ -87,3 +95,4 @@ public:
 #define SE_STREAMER_PLUGIN_IID "org.streamengine.StreamerPlugin/2"
 Q_DECLARE_INTERFACE(se::StreamerPlugin, SE_STREAMER_PLUGIN_IID)
 Q_DECLARE_METATYPE(se::LogLevel)
+Q_DECLARE_METATYPE(se::FailureKind)

@@ -18,8 +18,10 @@ QStringList StreamerFactory::defaultPluginDirs()
     const QString env = qEnvironmentVariable("SE_PLUGIN_PATH");
     for (const QString &d : env.split(QLatin1Char(':'), Qt::SkipEmptyParts))
         dirs << d;
+    // The build tree's plugins/, then the installed LIBDIR/streamengine/plugins
+    // by its path from BINDIR as CMake computed it for the install prefix.
     const QString app = QCoreApplication::applicationDirPath();
-    dirs << app + QStringLiteral("/../plugins") << app + QStringLiteral("/../lib/streamengine/plugins");
+    dirs << app + QStringLiteral("/../plugins") << QDir::cleanPath(app + QStringLiteral("/" SE_PLUGINDIR_FROM_BINDIR));
     return dirs;
 }
 

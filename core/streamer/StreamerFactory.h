@@ -22,7 +22,9 @@ public:
     ~StreamerFactory() override;
 
     // Where plugins are looked for: $SE_PLUGIN_PATH (':'-separated), then
-    // <app dir>/../plugins (build tree), then <app dir>/../lib/streamengine/plugins.
+    // <app dir>/../plugins (build tree), then the installed plugin folder
+    // (LIBDIR/streamengine/plugins) by its path relative to the program's
+    // folder, e.g. <app dir>/../lib/x86_64-linux-gnu/streamengine/plugins.
     static QStringList defaultPluginDirs();
 
     // Loads every plugin of these folders; returns how many types it knows then.

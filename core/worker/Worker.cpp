@@ -20,7 +20,32 @@ qint64 msUntil(TimePoint now, TimePoint when)
     return std::max<qint64>(0, duration_cast<milliseconds>(when - now).count());
 }
 QString seconds1(milliseconds ms) { return QString::number(ms.count() / 1000.0, 'f', 1); }
+
+// The restart counters' cause of a watchdog action; none for what is no restart.
+std::optional<RestartCause> restartCauseOf(WatchdogEvent::Cause cause, FailureKind kind)
+{
+    if (cause == WatchdogEvent::Cause::Failed)
+        return kind == FailureKind::Crash ? RestartCause::Crash
+             : kind == FailureKind::StartFailure ? RestartCause::StartFailure : RestartCause::Error;
+    if (cause == WatchdogEvent::Cause::Ended)
+        return RestartCause::EndOfStream;
+    if (cause == WatchdogEvent::Cause::Stalled)
+        return RestartCause::PictureStall;
+    return std::nullopt;
+}
 } // namespace
+
+const char *restartCauseName(RestartCause cause)
+{
+    switch (cause) {
+    case RestartCause::Crash: return "crash";
+    case RestartCause::Error: return "error";
+    case RestartCause::EndOfStream: return "end_of_stream";
+    case RestartCause::PictureStall: return "picture_stall";
+    case RestartCause::StartFailure: return "start_failure";
+    }
+    return "error";
+}
 
 QString causeName(WatchdogEvent::Cause cause)
 {
@@ -29,6 +54,7 @@ QString causeName(WatchdogEvent::Cause cause)
     case WatchdogEvent::Cause::Ended: return QStringLiteral("ended");
     case WatchdogEvent::Cause::Stalled: return QStringLiteral("stalled");
     case WatchdogEvent::Cause::Hold: return QStringLiteral("hold");
+    case WatchdogEvent::Cause::Rollback: return QStringLiteral("rollback");
     }
     return QStringLiteral("failed");
 }
@@ -38,6 +64,7 @@ WatchdogEvent::Cause causeFromString(const QString &text)
     if (text == QLatin1String("ended")) return WatchdogEvent::Cause::Ended;
     if (text == QLatin1String("stalled")) return WatchdogEvent::Cause::Stalled;
     if (text == QLatin1String("hold")) return WatchdogEvent::Cause::Hold;
+    if (text == QLatin1String("rollback")) return WatchdogEvent::Cause::Rollback;
     return WatchdogEvent::Cause::Failed;
 }
 
@@ -231,7 +258,9 @@ OpResult Worker::beginStart()
         qCDebug(lcWorkerOutput).noquote() << m_config.name << text;
         appendLog(level, text);
     });
-    connect(s, &Streamer::failed, this, [this](const QString &reason) { onStreamerEnded(WatchdogEvent::Cause::Failed, reason); });
+    connect(s, &Streamer::failed, this, [this](const QString &reason, FailureKind kind) {
+        onStreamerEnded(WatchdogEvent::Cause::Failed, reason, kind);
+    });
     connect(s, &Streamer::ended, this, [this] { onStreamerEnded(WatchdogEvent::Cause::Ended, QStringLiteral("the stream ended")); });
     connect(s, &Streamer::stopped, this, [this] { onStreamerEnded(WatchdogEvent::Cause::Ended, QString()); });
 
@@ -290,7 +319,7 @@ void Worker::announcePicture()
     Q_EMIT pictureUpdated();
 }
 
-void Worker::onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason)
+void Worker::onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason, FailureKind kind)
 {
     // `reason` is empty for a stop we asked for.
     const bool asked = reason.isEmpty();
@@ -300,7 +329,7 @@ void Worker::onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason)
     if (!asked && m_wantRunning && m_afterStop == AfterStop::GoIdle) {
         setLastError(reason);
         appendLog(cause == WatchdogEvent::Cause::Ended ? LogLevel::Warning : LogLevel::Error, reason);
-        planRestart(cause, reason);
+        planRestart(cause, reason, kind);
         scheduleRestartTimer();
         return;
     }
@@ -345,13 +374,14 @@ void Worker::stopStreamer(AfterStop then)
         m_streamer->stop();
 }
 
-void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason)
+void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason, FailureKind kind)
 {
     const auto now = m_env.now();
     WatchdogEvent event;
     event.workerId = id();
     event.timestamp = QDateTime::currentDateTimeUtc();
     event.cause = cause;
+    event.restartCause = restartCauseOf(cause, kind);
     event.logs = m_log.last(m_env.logLinesPerEvent);
 
     const RestartDecision d = m_policy.onFailure(now, m_runningSince, m_env.random01());

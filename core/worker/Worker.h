@@ -61,6 +61,8 @@ public:
     QDateTime lastPictureTime() const { return m_lastPictureTime; }
 
     const LogBuffer &log() const { return m_log; }
+    // A line about the worker from around it (the manager's version history).
+    void addLogLine(LogLevel level, const QString &text) { appendLog(level, text); }
 
     OpResult start();
     OpResult stop();
@@ -87,10 +89,11 @@ private:
     void onPicture(const QByteArray &jpeg);
     void announcePicture();
     void onProducing();
-    void onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason);
+    void onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason, FailureKind kind = FailureKind::Error);
     void releaseStreamer();
     void stopStreamer(AfterStop then);
-    void planRestart(WatchdogEvent::Cause cause, const QString &reason);
+    // `kind` tells a Failed restart's finer cause (RestartCause).
+    void planRestart(WatchdogEvent::Cause cause, const QString &reason, FailureKind kind = FailureKind::Error);
     void scheduleRestartTimer();
     void checkLiveness();
     void armLivenessTimer();

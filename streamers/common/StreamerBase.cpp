@@ -13,16 +13,16 @@ bool StreamerBase::beginRun()
     return true;
 }
 
-void StreamerBase::failLater(const QString &reason)
+void StreamerBase::failLater(const QString &reason, FailureKind kind)
 {
     const quint64 gen = m_generation;
     QMetaObject::invokeMethod(
         this,
-        [this, gen, reason] {
+        [this, gen, reason, kind] {
             if (gen != m_generation || !m_active)
                 return;
             m_active = false;
-            Q_EMIT failed(reason); // the receiver logs the reason; no second line here
+            Q_EMIT failed(reason, kind); // the receiver logs the reason; no second line here
         },
         Qt::QueuedConnection);
 }

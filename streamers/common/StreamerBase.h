@@ -20,8 +20,8 @@ protected:
     bool isActive() const { return m_active; }
     quint64 generation() const { return m_generation; }
 
-    // The run fails before it got anywhere: failed(reason), queued.
-    void failLater(const QString &reason);
+    // The run fails before it got anywhere: failed(reason, kind), queued.
+    void failLater(const QString &reason, FailureKind kind = FailureKind::StartFailure);
     // stop() when no run is under way: stopped(), queued. Returns true then.
     bool stopIfIdle();
 

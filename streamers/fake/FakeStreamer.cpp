@@ -55,12 +55,12 @@ void FakeStreamer::start(const StreamerConfig &config)
     QString error;
     const auto cmd = FakeCommand::parse(config.command, &error);
     if (!cmd) {
-        QTimer::singleShot(0, this, [this, error] { fail(error); });
+        QTimer::singleShot(0, this, [this, error] { fail(error, FailureKind::StartFailure); });
         return;
     }
     m_cmd = *cmd;
     if (m_cmd.failStart) {
-        QTimer::singleShot(0, this, [this] { fail(QStringLiteral("could not start (simulated by fail-start)")); });
+        QTimer::singleShot(0, this, [this] { fail(QStringLiteral("could not start (simulated by fail-start)"), FailureKind::StartFailure); });
         return;
     }
     m_background = makeBackground(m_cmd, qHash(config.workerId));
@@ -99,13 +99,13 @@ void FakeStreamer::finish(void (FakeStreamer::*signal)())
     Q_EMIT(this->*signal)();
 }
 
-void FakeStreamer::fail(const QString &reason)
+void FakeStreamer::fail(const QString &reason, FailureKind kind)
 {
     m_frameTimer.stop();
     m_stopTimer.stop();
     m_active = false;
     m_stopping = false;
-    Q_EMIT failed(reason);
+    Q_EMIT failed(reason, kind);
 }
 
 void FakeStreamer::tick()
@@ -113,12 +113,12 @@ void FakeStreamer::tick()
     const double t = m_clock.elapsed() / 1000.0;
     if (m_cmd.crashAfter >= 0 && t >= m_cmd.crashAfter) {
         Q_EMIT logLine(LogLevel::Critical, QStringLiteral("Caught SIGSEGV (simulated crash)"));
-        fail(QStringLiteral("crashed (simulated by crash-after=%1)").arg(m_cmd.crashAfter));
+        fail(QStringLiteral("crashed (simulated by crash-after=%1)").arg(m_cmd.crashAfter), FailureKind::Crash);
         return;
     }
     if (m_cmd.failAfter >= 0 && t >= m_cmd.failAfter) {
         Q_EMIT logLine(LogLevel::Error, QStringLiteral("internal data stream error (simulated)"));
-        fail(QStringLiteral("failed (simulated by fail-after=%1)").arg(m_cmd.failAfter));
+        fail(QStringLiteral("failed (simulated by fail-after=%1)").arg(m_cmd.failAfter), FailureKind::Error);
         return;
     }
     if (m_cmd.endAfter >= 0 && t >= m_cmd.endAfter) {

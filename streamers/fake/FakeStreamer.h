@@ -23,7 +23,7 @@ public:
 private:
     void tick();
     void finish(void (FakeStreamer::*signal)());
-    void fail(const QString &reason);
+    void fail(const QString &reason, FailureKind kind);
     QByteArray render();
 
     StreamerConfig m_config;

@@ -758,7 +758,8 @@ void GstInProcessStreamer::finish()
     switch (m_terminal) {
     case Terminal::Stopped: Q_EMIT stopped(); break;
     case Terminal::Ended: Q_EMIT ended(); break;
-    case Terminal::Failed: Q_EMIT failed(m_reason); break;
+    // An error before the pipeline played is a start that failed (as GstStreamer tells it).
+    case Terminal::Failed: Q_EMIT failed(m_reason, m_playing ? FailureKind::Error : FailureKind::StartFailure); break;
     }
 }
 

@@ -83,13 +83,17 @@ QString GstProcessStreamer::hostExecutable()
     const QString env = qEnvironmentVariable("SE_GST_HOST");
     if (!env.isEmpty())
         return env.contains(QLatin1Char('/')) ? env : QStandardPaths::findExecutable(env);
+    // The build tree has the host next to the program (bin/), an installed tree
+    // in LIBEXECDIR/streamengine: both are looked for from the program and from
+    // this plugin, the installed one by the relative paths CMake computed.
     QStringList candidates;
     const QString app = QCoreApplication::applicationDirPath();
-    candidates << app + QStringLiteral("/se-gst-host") << app + QStringLiteral("/../lib/streamengine/se-gst-host");
+    candidates << app + QStringLiteral("/se-gst-host") << app + QStringLiteral("/" SE_HOSTDIR_FROM_BINDIR "/se-gst-host");
     Dl_info info{};
     if (::dladdr(reinterpret_cast<void *>(&pluginAnchor), &info) && info.dli_fname) {
         const QString dir = QFileInfo(QString::fromLocal8Bit(info.dli_fname)).absolutePath();
-        candidates << dir + QStringLiteral("/../bin/se-gst-host") << dir + QStringLiteral("/../se-gst-host");
+        candidates << dir + QStringLiteral("/" SE_HOSTDIR_FROM_PLUGINDIR "/se-gst-host")
+                   << dir + QStringLiteral("/../bin/se-gst-host");
     }
     for (const QString &c : candidates) {
         const QFileInfo fi(c);
@@ -443,9 +447,12 @@ void GstProcessStreamer::onChildExited()
         return;
     }
     if (!m_error.isEmpty()) {
-        Q_EMIT failed(m_error);
+        // An error before the pipeline played is a start that failed (it did
+        // not parse, an element would not go to PLAYING).
+        Q_EMIT failed(m_error, m_playing ? FailureKind::Error : FailureKind::StartFailure);
         return;
     }
+    // Killed, or gone with an exit code and not a word: a crash.
     QString reason;
     if (WIFSIGNALED(status)) {
         reason = QStringLiteral("pipeline process %1 was killed by signal %2 (%3)")
@@ -458,7 +465,7 @@ void GstProcessStreamer::onChildExited()
     } else {
         reason = QStringLiteral("pipeline process %1 exited with code %2").arg(pid).arg(WEXITSTATUS(status));
     }
-    Q_EMIT failed(reason);
+    Q_EMIT failed(reason, FailureKind::Crash);
 }
 
 void GstProcessStreamer::closeAll()

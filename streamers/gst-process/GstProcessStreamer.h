@@ -33,7 +33,9 @@ public:
     void stop() override;
 
     // The worker host the plugin runs: $SE_GST_HOST, else se-gst-host next to
-    // the application, in <app>/../lib/streamengine, or in <plugin dir>/../bin.
+    // the application (build tree), in the installed LIBEXECDIR/streamengine
+    // (found from the application's folder or from the plugin's), or in
+    // <plugin dir>/../bin (build tree, the plugin loaded by another program).
     static QString hostExecutable();
 
     // For tests: the child's process id (process group), or -1.

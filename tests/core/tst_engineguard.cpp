@@ -3,6 +3,7 @@
 // through a kernel lock (also when it is out of descriptors), a control client
 // that never reads costs bounded memory, hub keys stay off the command line,
 // and SIGTERM ends the engine within its deadline whatever a streamer does.
+#include "ChildProcesses.h"
 #include "TestEnv.h"
 
 #include <QDir>
@@ -35,31 +36,15 @@ namespace {
 constexpr int kShutdownDeadlineMs = 10000;
 constexpr int kExitStopForced = 4;
 
-struct CtlResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-CtlResult ctl(const QString &dataDir, QStringList args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+// ctl that gives up on an engine that does not answer within 5 s.
+CtlResult ctlWithin5s(const QString &dataDir, QStringList args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    args.prepend(QStringLiteral("ctl"));
-    args << QStringLiteral("--data-dir") << dataDir << QStringLiteral("--timeout") << QStringLiteral("5");
-    p.start(engineBinary(), args);
-    if (!p.waitForFinished(15000)) {
-        p.kill();
-        p.waitForFinished();
-        return {};
-    }
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+    return ctl(dataDir, args << QStringLiteral("--timeout") << QStringLiteral("5"), env);
 }
 
 bool controlUp(const QString &dataDir)
 {
-    return ctl(dataDir, {QStringLiteral("engine")}).exitCode == 0;
+    return ctlWithin5s(dataDir, {QStringLiteral("engine")}).exitCode == 0;
 }
 
 int modeOf(const QString &path)
@@ -96,25 +81,6 @@ QByteArray commandLineOf(qint64 pid)
     return f.readAll();
 }
 
-// Processes whose parent is `pid` (zombies included).
-QList<qint64> childrenOf(qint64 pid)
-{
-    QList<qint64> out;
-    for (const QString &name : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
-        bool ok = false;
-        const qint64 child = name.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile f(QStringLiteral("/proc/%1/stat").arg(child));
-        if (!f.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray stat = f.readAll();
-        const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
-        if (rest.size() > 1 && rest.at(1).toLongLong() == pid)
-            out << child;
-    }
-    return out;
-}
 
 // A process that is gone, or dead and only waiting to be reaped by init.
 bool processGone(qint64 pid)
@@ -256,7 +222,7 @@ private Q_SLOTS:
         EngineRun engine(d);
         QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
         // A write, so that the database has its -wal and -shm files for sure.
-        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("w"), QStringLiteral("--name"), QStringLiteral("W"), QStringLiteral("--streamer"),
+        QCOMPARE(ctlWithin5s(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("w"), QStringLiteral("--name"), QStringLiteral("W"), QStringLiteral("--streamer"),
                          QStringLiteral("FakeStreamer"), QStringLiteral("--command"), QStringLiteral("fps=5")}).exitCode, 0);
 
         QCOMPARE(octal(modeOf(d)), QStringLiteral("0700"));
@@ -336,7 +302,7 @@ private Q_SLOTS:
         QVERIFY2(err.contains("another engine") && err.contains(QFile::encodeName(d)) && err.contains(QByteArray::number(first.pid())),
                  err.constData());
         // ctl tells the running engine from none.
-        const CtlResult r = ctl(d, {QStringLiteral("list")});
+        const CtlResult r = ctlWithin5s(d, {QStringLiteral("list")});
         QCOMPARE(r.exitCode, 3);
         QVERIFY2(r.err.contains(QByteArray::number(first.pid())), r.err.constData());
         terminate(first);
@@ -472,10 +438,10 @@ private Q_SLOTS:
             QVERIFY(noKeys(commandLineOf(engine.pid())));
             // ctl hub add with a key from a file.
             const QString other = hub.url(QStringLiteral("/other"));
-            const CtlResult added = ctl(d, {QStringLiteral("hub"), QStringLiteral("add"), other, QStringLiteral("--api-key-file"), keyFile("c.key", ctlKey)});
+            const CtlResult added = ctlWithin5s(d, {QStringLiteral("hub"), QStringLiteral("add"), other, QStringLiteral("--api-key-file"), keyFile("c.key", ctlKey)});
             QCOMPARE(added.exitCode, 0);
             QTRY_VERIFY_WITH_TIMEOUT(hub.sawBearer(ctlKey), 15000);
-            const CtlResult list = ctl(d, {QStringLiteral("hub"), QStringLiteral("list"), QStringLiteral("--json")});
+            const CtlResult list = ctlWithin5s(d, {QStringLiteral("hub"), QStringLiteral("list"), QStringLiteral("--json")});
             QCOMPARE(list.exitCode, 0);
             QCOMPARE(list.json().value(QStringLiteral("data")).toArray().size(), 2);
             QVERIFY(noKeys(added.out + added.err + list.out + list.err));
@@ -490,7 +456,7 @@ private Q_SLOTS:
             EngineRun engine(d, {QStringLiteral("--hub"), hub.url()}, env);
             QTRY_VERIFY_WITH_TIMEOUT(hub.sawBearer(envKey), 15000);
             QVERIFY(noKeys(commandLineOf(engine.pid())));
-            const CtlResult list = ctl(d, {QStringLiteral("hub"), QStringLiteral("list"), QStringLiteral("--json")});
+            const CtlResult list = ctlWithin5s(d, {QStringLiteral("hub"), QStringLiteral("list"), QStringLiteral("--json")});
             QCOMPARE(list.exitCode, 0);
             QVERIFY(noKeys(list.out + list.err));
             terminate(engine);
@@ -524,14 +490,14 @@ private Q_SLOTS:
         env.insert(QStringLiteral("SE_GST_STOP_TIMEOUT_MS"), QStringLiteral("120000")); // the streamer's own SIGKILL comes too late
         EngineRun engine(d, {}, env);
         QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
-        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("slow"), QStringLiteral("--name"), QStringLiteral("Slow"), QStringLiteral("--streamer"),
+        QCOMPARE(ctlWithin5s(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("slow"), QStringLiteral("--name"), QStringLiteral("Slow"), QStringLiteral("--streamer"),
                          QStringLiteral("FakeStreamer"), QStringLiteral("--command"), QStringLiteral("fps=5 stop-delay=120")}).exitCode, 0);
-        QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("gst"), QStringLiteral("--name"), QStringLiteral("Gst"), QStringLiteral("--streamer"),
+        QCOMPARE(ctlWithin5s(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("gst"), QStringLiteral("--name"), QStringLiteral("Gst"), QStringLiteral("--streamer"),
                          QStringLiteral("GstStreamer"), QStringLiteral("--command"),
                          QStringLiteral("videotestsrc is-live=true ! video/x-raw,width=64,height=36,framerate=5/1 ! jpegenc ! fdsink fd=2")})
                      .exitCode, 0);
         auto running = [&] {
-            const QJsonArray list = ctl(d, {QStringLiteral("list"), QStringLiteral("--json")}).json().value(QStringLiteral("data")).toArray();
+            const QJsonArray list = ctlWithin5s(d, {QStringLiteral("list"), QStringLiteral("--json")}).json().value(QStringLiteral("data")).toArray();
             return list.size() == 2 && std::all_of(list.begin(), list.end(), [](const QJsonValue &v) { return v[QStringLiteral("state")].toInt() == 2; });
         };
         QTRY_VERIFY_WITH_TIMEOUT(running(), 20000);

@@ -21,23 +21,6 @@
 #include <unistd.h>
 
 namespace {
-struct CtlResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-CtlResult ctl(const QString &dataDir, QStringList args)
-{
-    QProcess p;
-    args.prepend(QStringLiteral("ctl"));
-    args << QStringLiteral("--data-dir") << dataDir;
-    p.start(engineBinary(), args);
-    if (!p.waitForFinished(15000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
-}
 
 QJsonArray listWorkers(const QString &dataDir)
 {

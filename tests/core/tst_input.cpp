@@ -30,19 +30,6 @@ WorkerConfig valid()
     return c;
 }
 
-struct Ctl {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-Ctl ctl(const QString &dataDir, QStringList args)
-{
-    QProcess p;
-    p.start(engineBinary(), QStringList{QStringLiteral("ctl")} + args + QStringList{QStringLiteral("--data-dir"), dataDir});
-    if (!p.waitForFinished(15000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
-}
 } // namespace
 
 class TestInput : public QObject {
@@ -143,7 +130,7 @@ private Q_SLOTS:
         const QStringList create{QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("c1"), QStringLiteral("--name"),
                                  QStringLiteral("Cam"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
                                  QStringLiteral("--command"), QStringLiteral("fps=5")};
-        Ctl r = ctl(dir.path(), create + QStringList{QStringLiteral("--enabled"), QStringLiteral("maybe")});
+        CtlResult r = ctl(dir.path(), create + QStringList{QStringLiteral("--enabled"), QStringLiteral("maybe")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("--enabled takes yes or no, not 'maybe'"), r.err.constData());
         r = ctl(dir.path(), create + QStringList{QStringLiteral("--watchdog"), QStringLiteral("of")});

@@ -263,6 +263,53 @@ private Q_SLOTS:
         QCOMPARE(m_manager->watchdogEvents(id).size(), stored.size()); // the history stays
     }
 
+    // Issue 13: the watchdog's restarts by their finer cause (ctl show, /metrics).
+    void restartsAreCountedByCause_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<int>("cause");
+        QTest::newRow("crash") << QStringLiteral("fps=20 crash-after=0.2") << int(RestartCause::Crash);
+        QTest::newRow("error") << QStringLiteral("fps=20 fail-after=0.2") << int(RestartCause::Error);
+        QTest::newRow("end of stream") << QStringLiteral("fps=20 end-after=0.2") << int(RestartCause::EndOfStream);
+        QTest::newRow("picture stall") << QStringLiteral("fps=20 stall-after=0.2") << int(RestartCause::PictureStall);
+        QTest::newRow("start failure") << QStringLiteral("fail-start") << int(RestartCause::StartFailure);
+    }
+    void restartsAreCountedByCause()
+    {
+        QFETCH(QString, command);
+        QFETCH(int, cause);
+        const QString id = m_manager->create(fake(command)).workerId;
+        QSignalSpy events(m_manager.get(), &WorkerManager::watchdogEvent);
+        QTRY_VERIFY_WITH_TIMEOUT(events.size() >= 1, 10000);
+        m_manager->stop(id);
+        QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
+        const RestartCounts counts = m_manager->restartCounts(id);
+        QCOMPARE(counts.of(RestartCause(cause)), quint64(events.size()));
+        quint64 all = 0;
+        for (quint64 n : counts.byCause)
+            all += n;
+        QCOMPARE(all, counts.of(RestartCause(cause))); // no other cause
+        QCOMPARE(events.first().at(1).value<WatchdogEvent>().restartCause, std::optional(RestartCause(cause)));
+        // Counters only grow: not reset with the watchdog count, kept when the worker goes.
+        QVERIFY(m_manager->resetWatchdogEventCount(id).ok);
+        QVERIFY(m_manager->remove(id).ok);
+        QCOMPARE(m_manager->restartCounts(id).byCause, counts.byCause);
+    }
+
+    void aRestartThatEndsInAHoldCountsAsBoth()
+    {
+        RestartPolicySettings quick;
+        quick.firstBackoff = 10ms;
+        quick.maxBackoff = 20ms;
+        quick.maxRestartsInWindow = 2;
+        m_manager->setRestartPolicy(quick);
+        const QString id = m_manager->create(fake(QStringLiteral("fail-start"))).workerId;
+        QTRY_VERIFY_WITH_TIMEOUT(m_manager->worker(id)->isOnHold(), 10000);
+        const RestartCounts counts = m_manager->restartCounts(id);
+        QCOMPARE(counts.holds, quint64(1));
+        QCOMPARE(counts.of(RestartCause::StartFailure), quint64(3)); // two restarts, then the third failure is held
+    }
+
     void stopAllEndsInAllStopped()
     {
         for (int i = 0; i < 5; ++i)

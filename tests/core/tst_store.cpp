@@ -2,6 +2,7 @@
 
 #include <QCryptographicHash>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -234,6 +235,146 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("newer"));
         QVERIFY(!s.open(path("newer.db"), QStringLiteral("1"), &error));
         QVERIFY2(error.contains(QStringLiteral("newer StreamEngine")), qPrintable(error));
+    }
+
+    // Issue 15: every create and edit is a numbered version of the whole configuration.
+    void everyCreateAndEditIsAVersion()
+    {
+        Store s;
+        QString error;
+        QVERIFY(s.open(path("versions.db"), QStringLiteral("1"), &error));
+        const WorkerConfig first = sampleWorker(QStringLiteral("a"));
+        QVERIFY(s.insertWorker(first, QStringLiteral("created"), &error, VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
+        WorkerConfig second = first;
+        second.command = QStringLiteral("fps=10");
+        second.name = QStringLiteral("Cam north");
+        int number = 0;
+        QVERIFY(s.updateWorker(second, diff(first, second), &error, VersionNote{QStringLiteral("hub http://hub/streamhub"), {}, {}, 0}, &number));
+        QCOMPARE(number, 2);
+        QVERIFY(!s.updateWorker(sampleWorker(QStringLiteral("zz")), {}, &error, VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
+        QVERIFY(s.versions(QStringLiteral("zz")).isEmpty()); // nothing of a refused edit stays
+
+        auto versions = s.versions(QStringLiteral("a"));
+        QCOMPARE(versions.size(), 2);
+        QCOMPARE(versions[0].number, 1);
+        QCOMPARE(versions[0].actor, QStringLiteral("ctl"));
+        QCOMPARE(versions[0].changes, QStringLiteral("created"));
+        QCOMPARE(versions[0].config, first);
+        QCOMPARE(versions[1].number, 2);
+        QCOMPARE(versions[1].actor, QStringLiteral("hub http://hub/streamhub"));
+        QCOMPARE(versions[1].changes, QStringLiteral("name, command"));
+        QCOMPARE(versions[1].config, second);
+        QVERIFY(versions[1].timestamp.isValid());
+        QVERIFY(!versions[0].isGood() && !versions[0].bad);
+
+        QVERIFY(s.markVersionGood(QStringLiteral("a"), 1, &error));
+        QVERIFY(s.setAutoRollback(QStringLiteral("a"), true, &error));
+        const StoredWorker w = s.workers().first();
+        QCOMPARE(w.versions.current, 2);
+        QCOMPARE(w.versions.lastGood, 1);
+        QVERIFY(w.versions.autoRollback);
+        QVERIFY(s.versions(QStringLiteral("a"))[0].isGood());
+
+        // A rollback: its own change-log row before the field rows, and the version it leaves marked bad.
+        QVERIFY(s.updateWorker(first, diff(second, first), &error,
+                               VersionNote{QStringLiteral("engine (automatic rollback to v1)"), QStringLiteral("Automatic rollback to version 1"),
+                                           QStringLiteral("details"), 2}, &number));
+        QCOMPARE(number, 3);
+        versions = s.versions(QStringLiteral("a"));
+        QVERIFY(versions[1].bad);
+        QCOMPARE(versions[2].config, first);
+        const auto log = s.changeLog(QStringLiteral("a"));
+        QStringList descriptions;
+        for (const ChangeLogEntry &c : log)
+            descriptions << c.description;
+        QCOMPARE(descriptions, (QStringList{QStringLiteral("created"), QStringLiteral("name changed"), QStringLiteral("command changed"),
+                                            QStringLiteral("autoRollback changed"), QStringLiteral("Automatic rollback to version 1"),
+                                            QStringLiteral("name changed"), QStringLiteral("command changed")}));
+
+        // Removing the worker removes its versions.
+        QVERIFY(s.deleteWorker(QStringLiteral("a"), &error));
+        QVERIFY(s.versions(QStringLiteral("a")).isEmpty());
+    }
+
+    void versionsAreCappedAndTheLastGoodIsKept()
+    {
+        Store s;
+        QString error;
+        QVERIFY(s.open(path("capped.db"), QStringLiteral("1"), &error));
+        WorkerConfig c = sampleWorker(QStringLiteral("busy"));
+        QVERIFY(s.insertWorker(c, QStringLiteral("created"), &error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created"), &error));
+        QVERIFY(s.markVersionGood(QStringLiteral("busy"), 1, &error));
+        const int edits = Store::kVersionsKept + 50;
+        for (int i = 1; i <= edits; ++i) {
+            WorkerConfig next = c;
+            next.command = QStringLiteral("fps=5 quality=%1").arg(i);
+            QVERIFY2(s.updateWorker(next, diff(c, next), &error), qPrintable(error));
+            c = next;
+        }
+        auto kept = s.versions(QStringLiteral("busy"));
+        QCOMPARE(kept.size(), Store::kVersionsKept);
+        QCOMPARE(kept.first().number, 1); // the last good one stays, however old
+        QVERIFY(kept.first().isGood());
+        QCOMPARE(kept[1].number, edits + 1 - (Store::kVersionsKept - 2)); // then the newest 99
+        QCOMPARE(kept.last().number, edits + 1);
+        QCOMPARE(s.versions(QStringLiteral("calm")).size(), 1); // other workers keep theirs
+
+        // A newer good version: the old one may go now.
+        QVERIFY(s.markVersionGood(QStringLiteral("busy"), edits + 1, &error));
+        WorkerConfig next = c;
+        next.command = QStringLiteral("fps=6");
+        QVERIFY(s.updateWorker(next, diff(c, next), &error));
+        kept = s.versions(QStringLiteral("busy"));
+        QCOMPARE(kept.size(), Store::kVersionsKept);
+        QVERIFY(kept.first().number > 1);
+        QCOMPARE(s.workers().first().versions.lastGood, edits + 1);
+        QCOMPARE(s.workers().first().versions.current, edits + 2);
+    }
+
+    void anExistingDatabaseGetsVersionOneOfEachWorker()
+    {
+        const QString p = path("schema1.db");
+        WorkerConfig edited = sampleWorker(QStringLiteral("old"));
+        {
+            Store s;
+            QString error;
+            QVERIFY(s.open(p, QStringLiteral("1"), &error));
+            QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("old")), QStringLiteral("created"), &error));
+            edited.command = QStringLiteral("fps=12");
+            QVERIFY(s.updateWorker(edited, diff(sampleWorker(QStringLiteral("old")), edited), &error));
+        }
+        // Back to the schema before versions, as an engine of before issue 15 left it.
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("downgrade"));
+            db.setDatabaseName(p);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("DROP TABLE worker_versions")));
+            QVERIFY2(q.exec(QStringLiteral("ALTER TABLE workers DROP COLUMN auto_rollback")), qPrintable(q.lastError().text()));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=1")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("downgrade"));
+        Store s;
+        QString error;
+        QVERIFY2(s.open(p, QStringLiteral("2"), &error), qPrintable(error));
+        const auto versions = s.versions(QStringLiteral("old"));
+        QCOMPARE(versions.size(), 1);
+        QCOMPARE(versions[0].number, 1);
+        QCOMPARE(versions[0].config, edited); // its configuration as it is now
+        QCOMPARE(versions[0].timestamp, s.changeLog(QStringLiteral("old")).last().timestamp); // dated by its last change
+        QVERIFY(!versions[0].actor.isEmpty());
+        const StoredWorker w = s.workers().first();
+        QCOMPARE(w.versions.current, 1);
+        QCOMPARE(w.versions.lastGood, 0);
+        QVERIFY(!w.versions.autoRollback);
+        // The next edit is version 2.
+        WorkerConfig again = edited;
+        again.command = QStringLiteral("fps=13");
+        int number = 0;
+        QVERIFY(s.updateWorker(again, diff(edited, again), &error, {}, &number));
+        QCOMPARE(number, 2);
     }
 };
 

@@ -4,6 +4,7 @@
 // everything a Streamer says, and count what a process holds.
 
 #include "ChildProcesses.h"
+#include "TestEnv.h"
 #include "Streamer.h"
 
 #include <QByteArray>
@@ -60,11 +61,6 @@ inline StreamerConfig config(const QString &command, const QString &id = QString
 inline int threadCount()
 {
     return int(QDir(QStringLiteral("/proc/self/task")).entryList(QDir::NoDotAndDotDot | QDir::Dirs).size());
-}
-
-inline QString pluginDir()
-{
-    return qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins");
 }
 
 // Every streamer plugin of the build's plugin folder, by type name.

@@ -95,24 +95,6 @@ QByteArray readFile(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-QString engineBinary() { return qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/bin/streamengine"); }
-
-struct CtlResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CtlResult ctl(const QString &dataDir, QStringList args)
-{
-    QProcess p;
-    args = QStringList{QStringLiteral("ctl"), QStringLiteral("--data-dir"), dataDir} + args; // before any "--"
-    p.start(engineBinary(), args);
-    if (!p.waitForFinished(20000))
-        return {};
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
-
 // Every pipeline the other suites run (those that read no file of their own).
 const char *const kSuitePipelines[] = {
     "videotestsrc is-live=true num-buffers=15 ! video/x-raw,width=160,height=120,framerate=25/1 ! jpegenc ! fdsink fd=2",
@@ -585,10 +567,10 @@ private Q_SLOTS:
         const CtlResult show = ctl(d, {QStringLiteral("policy"), QStringLiteral("show")});
         QCOMPARE(show.exitCode, 0);
         QVERIFY2(show.out.contains(QLatin1String("pipeline policy: built-in default")), qPrintable(show.out));
-        QVERIFY2(show.out.contains(QRegularExpression(QStringLiteral("trustLocalOperators:\\s+no"))), qPrintable(show.out));
-        QVERIFY2(show.out.contains(QRegularExpression(QStringLiteral("mediaFolders:\\s+") + QRegularExpression::escape(d + QStringLiteral("/media")))),
+        QVERIFY2(show.text().contains(QRegularExpression(QStringLiteral("trustLocalOperators:\\s+no"))), qPrintable(show.out));
+        QVERIFY2(show.text().contains(QRegularExpression(QStringLiteral("mediaFolders:\\s+") + QRegularExpression::escape(d + QStringLiteral("/media")))),
                  qPrintable(show.out));
-        QVERIFY(show.out.contains(QRegularExpression(QStringLiteral("fdsink.fd\\s+one-of 1, 2"))));
+        QVERIFY(show.text().contains(QRegularExpression(QStringLiteral("fdsink.fd\\s+one-of 1, 2"))));
 
         // The contract's example starts with an option: after "--", or as --command.
         const CtlResult pass = ctl(d, {QStringLiteral("policy"), QStringLiteral("check"), QStringLiteral("--"), kContractCommand});
@@ -613,7 +595,7 @@ private Q_SLOTS:
         const CtlResult json = ctl(d, {QStringLiteral("policy"), QStringLiteral("check"), QStringLiteral("--json"), QStringLiteral("--command"),
                                        QStringLiteral("videotestsrc ! dataurisrc ! fakesink")});
         QCOMPARE(json.exitCode, 1);
-        const QJsonObject verdict = QJsonDocument::fromJson(json.out.toUtf8()).object();
+        const QJsonObject verdict = QJsonDocument::fromJson(json.out).object();
         QCOMPARE(verdict.value(QStringLiteral("success")).toBool(true), false);
         QCOMPARE(verdict.value(QStringLiteral("data"))[QStringLiteral("allowed")].toBool(true), false);
 
@@ -633,7 +615,7 @@ private Q_SLOTS:
         QVERIFY(writeFile(dir.filePath(QStringLiteral("pipeline-policy.json")), trusting));
         engine = startEngine();
         QTRY_VERIFY_WITH_TIMEOUT(up(), kWait);
-        QVERIFY(ctl(d, {QStringLiteral("policy"), QStringLiteral("show")}).out.contains(QRegularExpression(QStringLiteral("trustLocalOperators:\\s+yes"))));
+        QVERIFY(ctl(d, {QStringLiteral("policy"), QStringLiteral("show")}).text().contains(QRegularExpression(QStringLiteral("trustLocalOperators:\\s+yes"))));
         const CtlResult trusted = ctl(d, create);
         QVERIFY2(trusted.exitCode == 0, qPrintable(trusted.err));
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(outside + QStringLiteral("/t00004.jpg")), kWait);

@@ -91,6 +91,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(m_events.size(), 1, kWait);
         QCOMPARE(m_events.first().cause, WatchdogEvent::Cause::Failed);
         QVERIFY2(m_events.first().message.contains(QLatin1String("SIGKILL")), qPrintable(m_events.first().message));
+        QCOMPARE(m_events.first().restartCause, std::optional(RestartCause::Crash)); // as ctl show and /metrics count it
+        QCOMPARE(m_manager->restartCounts(r.workerId).of(RestartCause::Crash), quint64(1));
         const int before = w->pictureSequence();
         QTRY_VERIFY_WITH_TIMEOUT(w->state() == WorkerState::Running && w->pictureSequence() > before + 1, kWait);
         QCOMPARE(childProcesses().size(), 1);
@@ -108,6 +110,7 @@ private Q_SLOTS:
         Worker *w = m_manager->worker(r.workerId);
         QTRY_VERIFY_WITH_TIMEOUT(!m_events.isEmpty(), kWait);
         QCOMPARE(m_events.first().cause, WatchdogEvent::Cause::Ended);
+        QCOMPARE(m_events.first().restartCause, std::optional(RestartCause::EndOfStream));
         // Restarted: it plays and shows pictures again.
         const int before = w->pictureSequence();
         QTRY_VERIFY_WITH_TIMEOUT(w->pictureSequence() > before, kWait);
@@ -124,8 +127,13 @@ private Q_SLOTS:
         // Three restarts, then the hold: the watchdog did not spin.
         QCOMPARE(m_events.size(), 4);
         QCOMPARE(m_events.last().cause, WatchdogEvent::Cause::Hold);
-        for (const WatchdogEvent &e : std::as_const(m_events))
+        for (const WatchdogEvent &e : std::as_const(m_events)) {
             QVERIFY2(e.message.contains(QLatin1String("no element \"nosuchelement\"")), qPrintable(e.message));
+            QCOMPARE(e.restartCause, std::optional(RestartCause::StartFailure)); // the hold's too: what led to it
+        }
+        const RestartCounts counts = m_manager->restartCounts(r.workerId);
+        QCOMPARE(counts.of(RestartCause::StartFailure), quint64(4));
+        QCOMPARE(counts.holds, quint64(1));
         QVERIFY2(w->lastError().contains(QLatin1String("no element")), qPrintable(w->lastError()));
         QVERIFY(w->state() == WorkerState::Idle || w->state() == WorkerState::Restarting);
         QCOMPARE(childProcesses().size(), 0);

@@ -5,11 +5,14 @@
 //   detail-log.png      a running worker's live log and configuration
 //   engine.png          the engine panel: identity, load chart, hubs, engine log
 //   dialog.png          the create dialog refusing a too short watchdog interval
+//   changes-tab.png     a worker's versions after a broken edit the engine rolled
+//                       back by itself, with the broken version's command diff
 // Usage: se-ui-screenshots <output folder>   (ctest -L screenshots runs it under xvfb-run)
 #include "EnginePanel.h"
 #include "MainWindow.h"
 #include "MetricsChart.h"
 #include "UiTestKit.h"
+#include "VersionHistory.h"
 #include "WorkerDetail.h"
 #include "WorkerDialog.h"
 #include "WorkerTile.h"
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
     quick.firstBackoff = Millis(200);
     quick.maxBackoff = Millis(400);
     quick.maxRestartsInWindow = 3;
+    quick.stableAfter = Millis(1500); // a version is good after 1.5 s of Running (60 s in service)
     engine->workers().setRestartPolicy(quick);
     engine->setNameAndDescription(QStringLiteral("Control room 1"), QStringLiteral("screenshot run"));
 
@@ -161,6 +165,40 @@ int main(int argc, char **argv)
         dialog.show();
         uitest::waitFor([] { return false; }, 200);
         ok &= save(&dialog, outDir + QStringLiteral("/dialog.png"));
+    }
+
+    {   // Versions: made by a hub, then the dashboard; a broken edit from ctl that the engine undid by itself.
+        WorkerManager &m = engine->workers();
+        using A = WorkerManager::Actor;
+        WorkerConfig c;
+        c.id = QStringLiteral("gate-west");
+        c.name = QStringLiteral("Gate West");
+        c.description = QStringLiteral("the west gate, day and night");
+        c.streamerType = QStringLiteral("FakeStreamer");
+        c.command = QStringLiteral("fps=5 size=320x180 pattern=gradient quality=60 log-every=1");
+        c.imageWatchdog.graceTime = Millis(2000);
+        c.imageWatchdog.interval = Millis(2000);
+        const auto state = [&] { return m.versionState(c.id); };
+        bool made = m.create(c, WorkerManager::StartNow::IfEnabled, A{WorkerManager::Origin::Hub, QStringLiteral("hub http://streamhub.local:5000/streamhub")}).ok
+            && uitest::waitFor([&] { return state().lastGood == 1; }, 15000);
+        WorkerPatch p;
+        p.command = QStringLiteral("fps=10 size=320x180 pattern=gradient quality=80 log-every=1");
+        p.description = QStringLiteral("the west gate: faster for the night shift");
+        made = made && m.edit(c.id, p, A{WorkerManager::Origin::LocalOperator, QStringLiteral("dashboard")}).ok
+            && uitest::waitFor([&] { return state().lastGood == 2; }, 15000) && m.setAutoRollback(c.id, true).ok;
+        p = {};
+        p.command = QStringLiteral("fps=10 size=640x360 patern=gradient quality=80 log-every=1"); // a typo: it never starts
+        made = made && m.edit(c.id, p, A{WorkerManager::Origin::LocalOperator, QStringLiteral("ctl")}).ok
+            && uitest::waitFor([&] { return state().current == 4 && m.worker(c.id)->state() == WorkerState::Running; }, 20000);
+        if (!made)
+            out << "warning: the versions of Gate West did not come about as planned (the picture shows how far they got)\n";
+        window.workerDock()->raise();
+        window.selectWorker(c.id);
+        window.resizeDocks({window.workerDock()}, {980}, Qt::Horizontal);
+        detail->tabs()->setCurrentIndex(1);
+        detail->versionHistory()->selectVersion(3); // the broken edit: what it did to the command
+        uitest::waitFor([] { return false; }, 400);
+        ok &= save(window.workerDock(), outDir + QStringLiteral("/changes-tab.png"));
     }
 
     out << "chart samples: " << window.enginePanel()->chart()->sampleCount() << '\n';

@@ -4,7 +4,9 @@
 #include "EnginePanel.h"
 #include "MainWindow.h"
 #include "MetricsChart.h"
+#include "CommandDiff.h"
 #include "UiTestKit.h"
+#include "VersionHistory.h"
 #include "WorkerDetail.h"
 #include "WorkerTile.h"
 #include "WorkerWall.h"
@@ -348,6 +350,94 @@ private Q_SLOTS:
         auto *command = d->findChild<QLabel *>(QStringLiteral("config:Command"));
         QVERIFY(command);
         QCOMPARE(command->text(), QStringLiteral("fps=5 stall-after=1 log-every=0.2"));
+    }
+
+    // Issue 15: the Changes tab lists the versions, shows what a version did
+    // to the command, and restores one; the edit dialog sets automatic rollback.
+    void theChangesTabShowsVersionsADiffAndRestores()
+    {
+        openWindow();
+        const QString id = createFake(QStringLiteral("Gate"), QStringLiteral("fps=5 size=160x90 pattern=bars"), true);
+        QVERIFY(!id.isEmpty());
+        WorkerManager &m = m_engine->workers();
+        WorkerPatch p;
+        p.command = QStringLiteral("fps=5 size=320x180 pattern=bars");
+        QVERIFY(m.edit(id, p, WorkerManager::Actor{WorkerManager::Origin::Hub, QStringLiteral("hub http://hub.test/streamhub")}).ok);
+        m_window->selectWorker(id);
+        m_window->detail()->tabs()->setCurrentIndex(1);
+        VersionHistory *h = m_window->detail()->versionHistory();
+        QTRY_COMPARE(h->versionView()->topLevelItemCount(), 2);
+        QCOMPARE(h->selectedVersion(), 2); // the current one
+        QCOMPARE(h->versionView()->topLevelItem(0)->text(2), QStringLiteral("hub http://hub.test/streamhub"));
+        QCOMPARE(h->versionView()->topLevelItem(0)->text(3), QStringLiteral("command"));
+        QVERIFY(h->versionView()->topLevelItem(0)->text(4).contains(QStringLiteral("runs now")));
+        QVERIFY(!h->restoreButton()->isEnabled()); // it is what runs
+        // Side by side: the old word struck out on the left, the new one marked on the right.
+        QVERIFY(h->oldCommandView()->toPlainText().contains(QStringLiteral("size=160x90")));
+        QVERIFY(!h->oldCommandView()->toPlainText().contains(QStringLiteral("size=320x180")));
+        QVERIFY(h->newCommandView()->toPlainText().contains(QStringLiteral("size=320x180")));
+        QVERIFY(h->oldCommandView()->toHtml().contains(QStringLiteral("line-through")));
+
+        // Restore version 1: asked first, then a new version by the dashboard.
+        h->selectVersion(1);
+        QVERIFY(h->restoreButton()->isEnabled());
+        uitest::onNextModal([](QWidget *modal) {
+            auto *box = qobject_cast<QMessageBox *>(modal);
+            QVERIFY(box);
+            QVERIFY(box->text().contains(QStringLiteral("version 1")));
+            QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+        });
+        h->restoreButton()->click();
+        QTRY_COMPARE(h->versionView()->topLevelItemCount(), 3);
+        QCOMPARE(m.worker(id)->config().command, QStringLiteral("fps=5 size=160x90 pattern=bars"));
+        QCOMPARE(m.versions(id).last().actor, QStringLiteral("dashboard (rollback to v1)"));
+        QVERIFY2(m_window->lastMessage().contains(QStringLiteral("rolled back to version 1")), qPrintable(m_window->lastMessage()));
+        QVERIFY(h->summary()->text().contains(QStringLiteral("version 3")));
+        QTRY_COMPARE_WITH_TIMEOUT(m.worker(id)->state(), WorkerState::Running, 10000);
+
+        // The edit dialog: automatic rollback, a setting of the worker's own (no version).
+        uitest::onNextModal([](QWidget *modal) {
+            auto *d = qobject_cast<QDialog *>(modal);
+            QVERIFY(d);
+            auto *box = d->findChild<QCheckBox *>(QStringLiteral("autoRollbackCheck"));
+            QVERIFY(box);
+            QVERIFY(!box->isChecked());
+            box->setChecked(true);
+            QTest::mouseClick(d->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+        });
+        click("actionEdit");
+        QTRY_VERIFY(m.versionState(id).autoRollback);
+        QCOMPARE(m.versions(id).size(), 3);
+        QTRY_VERIFY(h->summary()->text().contains(QStringLiteral("automatic rollback: on")));
+        QVERIFY(m_window->lastMessage().contains(QStringLiteral("automatic rollback on")));
+    }
+
+    void theCommandDiffMarksChangedWords()
+    {
+        using K = DiffPiece::Kind;
+        const QList<DiffPiece> d = diffWords(QStringLiteral("videotestsrc ! video/x-raw,width=320 ! jpegenc ! fdsink fd=2"),
+                                             QStringLiteral("videotestsrc  is-live=true ! video/x-raw,width=640 ! jpegenc ! fdsink fd=2"));
+        const QList<DiffPiece> expected{{K::Same, QStringLiteral("videotestsrc")}, {K::Added, QStringLiteral("is-live=true")},
+                                        {K::Same, QStringLiteral("!")}, {K::Added, QStringLiteral("video/x-raw,width=640")},
+                                        {K::Removed, QStringLiteral("video/x-raw,width=320")}, {K::Same, QStringLiteral("!")},
+                                        {K::Same, QStringLiteral("jpegenc")}, {K::Same, QStringLiteral("!")},
+                                        {K::Same, QStringLiteral("fdsink")}, {K::Same, QStringLiteral("fd=2")}};
+        QCOMPARE(d, expected);
+        QVERIFY(diffWords(QString(), QStringLiteral("a b")) == (QList<DiffPiece>{{K::Added, QStringLiteral("a")}, {K::Added, QStringLiteral("b")}}));
+        QVERIFY(diffWords(QStringLiteral("same"), QStringLiteral("same")) == (QList<DiffPiece>{{K::Same, QStringLiteral("same")}}));
+        // One side shows only its own words; a "!" ends a line; text is escaped.
+        const QString left = diffSideHtml(diffWords(QStringLiteral("a ! <b>"), QStringLiteral("a ! c")), true);
+        QVERIFY(left.contains(QStringLiteral("&lt;b&gt;")));
+        QVERIFY(left.contains(QStringLiteral("!<br>")));
+        QVERIFY(!left.contains(QStringLiteral(">c<")));
+        // Huge commands do not make a huge table: past the bound the middle is replaced whole.
+        QStringList many, other;
+        for (int i = 0; i < 3000; ++i) {
+            many << QStringLiteral("w%1").arg(i);
+            other << QStringLiteral("v%1").arg(i);
+        }
+        const QList<DiffPiece> big = diffWords(QStringLiteral("x ") + many.join(QLatin1Char(' ')), QStringLiteral("x ") + other.join(QLatin1Char(' ')));
+        QCOMPARE(big.size(), 6001);
     }
 
     // The engine: rename, hubs with their state (add, remove), load chart, log.

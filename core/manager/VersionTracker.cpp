@@ -1,0 +1,128 @@
+#include "VersionTracker.h"
+
+#include "Store.h"
+#include "Worker.h"
+
+#include <QLoggingCategory>
+#include <QTimer>
+
+#include <algorithm>
+#include <climits>
+
+Q_LOGGING_CATEGORY(lcVersions, "se.versions")
+
+namespace se {
+
+VersionTracker::VersionTracker(Store &store, QObject *parent) : QObject(parent), m_store(store) {}
+
+VersionTracker::~VersionTracker()
+{
+    for (auto &[id, e] : m_entries)
+        if (e->worker)
+            e->worker->disconnect(this);
+}
+
+VersionTracker::Entry *VersionTracker::find(const QString &workerId) const
+{
+    const auto it = m_entries.find(workerId);
+    return it == m_entries.end() ? nullptr : it->second.get();
+}
+
+void VersionTracker::track(Worker *worker, const VersionState &state, bool watch)
+{
+    const QString id = worker->id();
+    auto e = std::make_unique<Entry>();
+    e->worker = worker;
+    e->state = state;
+    e->policy.onNewVersion(state.current, watch);
+    e->stable = new QTimer(worker);
+    e->stable->setSingleShot(true);
+    connect(e->stable, &QTimer::timeout, this, [this, id] { onStable(id); });
+    connect(worker, &Worker::stateChanged, this, [this, id] { onStateChanged(id); });
+    connect(worker, &Worker::watchdogTriggered, this, [this, id](const WatchdogEvent &event) {
+        onWatchdog(id, event.cause == WatchdogEvent::Cause::Hold);
+    });
+    m_entries[id] = std::move(e);
+    onStateChanged(id);
+}
+
+void VersionTracker::forget(const QString &workerId)
+{
+    const auto it = m_entries.find(workerId);
+    if (it == m_entries.end())
+        return;
+    if (Worker *w = it->second->worker) {
+        w->disconnect(this);
+        delete it->second->stable;
+    }
+    m_entries.erase(it);
+}
+
+VersionState VersionTracker::state(const QString &workerId) const
+{
+    const Entry *e = find(workerId);
+    return e ? e->state : VersionState{};
+}
+
+void VersionTracker::onNewVersion(Worker *worker, int number, bool watch)
+{
+    Entry *e = find(worker->id());
+    if (!e)
+        return;
+    e->state.current = number;
+    e->policy.onNewVersion(number, watch);
+    e->stable->stop();
+    onStateChanged(worker->id()); // an edit that needs no restart runs on at once
+}
+
+void VersionTracker::setAutoRollback(const QString &workerId, bool on)
+{
+    if (Entry *e = find(workerId))
+        e->state.autoRollback = on;
+}
+
+void VersionTracker::onStateChanged(const QString &workerId)
+{
+    Entry *e = find(workerId);
+    if (!e || !e->worker)
+        return;
+    if (e->worker->state() != WorkerState::Running) {
+        e->stable->stop();
+        return;
+    }
+    e->policy.onRunning();
+    if (e->state.lastGood != e->state.current && !e->stable->isActive())
+        e->stable->start(int(std::clamp<qint64>(m_stableAfter.count(), 0, INT_MAX)));
+}
+
+void VersionTracker::onStable(const QString &workerId)
+{
+    Entry *e = find(workerId);
+    if (!e || !e->worker || e->worker->state() != WorkerState::Running || e->state.lastGood == e->state.current)
+        return;
+    QString why;
+    if (!m_store.markVersionGood(workerId, e->state.current, &why)) {
+        qCWarning(lcVersions) << "could not mark version" << e->state.current << "of" << workerId << "good:" << why;
+        return;
+    }
+    e->state.lastGood = e->state.current;
+    Q_EMIT versionGood(e->worker, e->state.current);
+}
+
+void VersionTracker::onWatchdog(const QString &workerId, bool hold)
+{
+    Entry *e = find(workerId);
+    if (!e || !e->worker || !e->policy.onFailure(hold) || !e->state.autoRollback)
+        return;
+    Worker *w = e->worker;
+    const AutoRollbackDecision d = e->policy.decide(e->state.autoRollback, w->lastError(), w->config(), m_store.versions(workerId));
+    if (d.kind == AutoRollbackDecision::Kind::None)
+        return;
+    // Not inside the worker's own signal: the worker finishes its restart plan first.
+    QMetaObject::invokeMethod(this, [this, worker = QPointer<Worker>(w), d] {
+        if (worker)
+            Q_EMIT rollbackDue(worker, d);
+    }, Qt::QueuedConnection);
+}
+
+} // namespace se
