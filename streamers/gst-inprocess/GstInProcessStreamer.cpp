@@ -2,6 +2,7 @@
 
 #include "CommandLine.h"
 #include "GstUtil.h"
+#include "JobPool.h"
 
 #include <QAbstractEventDispatcher>
 #include <QHash>
@@ -12,8 +13,8 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcGstInProcess, "se.streamer.gstinprocess")
@@ -31,6 +32,7 @@ struct InProcessRun : std::enable_shared_from_this<InProcessRun> {
     std::mutex mutex;
     GstInProcessStreamer *owner = nullptr; // written on the main thread under mutex; null once abandoned
     GstElement *pipeline = nullptr;        // one reference, under mutex
+    GSource *busWatch = nullptr;           // on the global default main context; one reference, under mutex
     bool abandoned = false;
     bool startDone = false;                // the start thread has handed over (under mutex)
     QByteArray latest;                     // newest picture not yet handed over
@@ -73,6 +75,12 @@ std::mutex g_routeMutex;
 QHash<GstElement *, std::weak_ptr<InProcessRun>> g_routes;
 int g_baseThreshold = GST_LEVEL_NONE;
 GstClockTime g_startTime = 0;
+
+// Every blocking step of a run (start, end of stream, teardown) is a job on
+// this one bounded pool, never a thread of its own. Defined after what the
+// jobs touch, it is destroyed before it at exit, and waits for its jobs: no
+// job outlives the objects it uses.
+JobPool g_jobs(16); // a stuck state change holds one thread; the others go on
 
 void updateThresholdLocked()
 {
@@ -181,7 +189,7 @@ void abandon(const std::shared_ptr<InProcessRun> &run)
         started = run->startDone;
     }
     if (started)
-        std::thread(teardownThread, run).detach();
+        g_jobs.run([run] { teardownThread(run); });
 }
 
 // Sets up one appsink for thumbnails; inserts rate, scale and JPEG encoding
@@ -340,14 +348,21 @@ void startThread(std::shared_ptr<InProcessRun> run, StreamerConfig config)
         updateThresholdLocked();
     }
     GstBus *bus = gst_element_get_bus(pipeline);
+    // The watch holds the run alive until it is removed (by the teardown). It
+    // goes on the global default main context, which Qt runs on the main
+    // thread: not gst_bus_add_watch, which would take this pool thread's own
+    // default context, where nothing would ever dispatch it.
+    auto *ref = new std::shared_ptr<InProcessRun>(run);
+    auto unref = [](gpointer p) { delete static_cast<std::shared_ptr<InProcessRun> *>(p); };
+    GSource *watch = gst_bus_create_watch(bus);
+    g_source_set_callback(watch, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(onBus)), ref, unref);
+    g_source_set_priority(watch, G_PRIORITY_DEFAULT);
     {
         std::lock_guard<std::mutex> lock(run->mutex);
         run->pipeline = pipeline;
+        run->busWatch = watch;
     }
-    // The watch holds the run alive until it is removed (by the teardown).
-    auto *ref = new std::shared_ptr<InProcessRun>(run);
-    auto unref = [](gpointer p) { delete static_cast<std::shared_ptr<InProcessRun> *>(p); };
-    gst_bus_add_watch_full(bus, G_PRIORITY_DEFAULT, onBus, ref, unref);
+    g_source_attach(watch, nullptr);
     const GstStateChangeReturn ret = gst_element_set_state(pipeline, GST_STATE_PLAYING);
     QString message;
     if (ret == GST_STATE_CHANGE_FAILURE) {
@@ -374,17 +389,22 @@ void startThread(std::shared_ptr<InProcessRun> run, StreamerConfig config)
     teardownThread(run); // nobody waits for it any more
 }
 
-// Takes the pipeline to NULL and lets it go; runs on a thread of its own.
+// Takes the pipeline to NULL and lets it go; runs as a pool job.
 void teardownThread(std::shared_ptr<InProcessRun> run)
 {
     GstElement *pipeline = nullptr;
+    GSource *watch = nullptr;
     {
         std::lock_guard<std::mutex> lock(run->mutex);
         pipeline = std::exchange(run->pipeline, nullptr);
+        watch = std::exchange(run->busWatch, nullptr);
+    }
+    if (watch) {
+        g_source_destroy(watch);
+        g_source_unref(watch);
     }
     if (pipeline) {
         GstBus *bus = gst_element_get_bus(pipeline);
-        gst_bus_remove_watch(bus);
         gst_element_set_state(pipeline, GST_STATE_NULL);
         gst_bus_set_flushing(bus, TRUE);
         gst_object_unref(bus);
@@ -471,7 +491,7 @@ void GstInProcessStreamer::start(const StreamerConfig &config)
     m_run = run;
     m_phase = Phase::Starting;
     m_deadline.start(envMs("SE_GST_START_TIMEOUT_MS", 15000));
-    std::thread(startThread, run, config).detach();
+    g_jobs.run([run, config] { startThread(run, config); });
 }
 
 void GstInProcessStreamer::stop()
@@ -494,7 +514,7 @@ void GstInProcessStreamer::stop()
         // so it is sent from a thread of its own.
         m_phase = Phase::Ending;
         m_deadline.start(envMs("SE_GST_EOS_TIMEOUT_MS", 1000));
-        std::thread([run = m_run] {
+        g_jobs.run([run = m_run] {
             GstElement *pipeline = nullptr;
             {
                 std::lock_guard<std::mutex> lock(run->mutex);
@@ -505,7 +525,7 @@ void GstInProcessStreamer::stop()
                 gst_element_send_event(pipeline, gst_event_new_eos());
                 gst_object_unref(pipeline);
             }
-        }).detach();
+        });
     } else {
         beginTeardown(Terminal::Stopped, QString());
     }
@@ -704,7 +724,7 @@ void GstInProcessStreamer::beginTeardown(Terminal terminal, const QString &reaso
     m_terminal = terminal;
     m_reason = reason;
     m_deadline.start(m_stateTimeoutMs);
-    std::thread(teardownThread, m_run).detach();
+    g_jobs.run([run = m_run] { teardownThread(run); });
 }
 
 void GstInProcessStreamer::onTornDown(const std::shared_ptr<InProcessRun> &run)
