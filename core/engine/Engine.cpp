@@ -1,6 +1,7 @@
 #include "Engine.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QStandardPaths>
 
@@ -109,6 +110,18 @@ void Engine::finishShutdown(bool forced)
         qCWarning(lcEngine).noquote() << QStringLiteral("%1 worker(s) did not stop within %2 s: %3; ending them with the engine")
                                              .arg(left.size()).arg(double(m_stopTimeout.count()) / 1000.0)
                                              .arg(left.isEmpty() ? QStringLiteral("(workers being removed)") : left.join(QStringLiteral(", ")));
+    }
+    // The history the store's writer thread still has queued is written
+    // before the engine says it is done; the store's close() waits for
+    // whatever is left (and the shutdown guard bounds it all).
+    if (const int waiting = m_store.historyStats().waiting; waiting > 0) {
+        QElapsedTimer took;
+        took.start();
+        if (m_store.flushHistory(std::chrono::milliseconds(1000)))
+            qCInfo(lcEngine).noquote() << QStringLiteral("wrote the %1 history items still queued in %2 ms").arg(waiting).arg(took.elapsed());
+        else
+            qCWarning(lcEngine).noquote() << QStringLiteral("%1 history items still queued after 1 s; the store writes them as it closes")
+                                                 .arg(m_store.historyStats().waiting);
     }
     Q_EMIT finished();
 }

@@ -100,11 +100,8 @@ void VersionTracker::onStable(const QString &workerId)
     Entry *e = find(workerId);
     if (!e || !e->worker || e->worker->state() != WorkerState::Running || e->state.lastGood == e->state.current)
         return;
-    QString why;
-    if (!m_store.markVersionGood(workerId, e->state.current, &why)) {
-        qCWarning(lcVersions) << "could not mark version" << e->state.current << "of" << workerId << "good:" << why;
-        return;
-    }
+    // History: queued for the store's writer thread; reads see it at once.
+    m_store.queueVersionGood(workerId, e->state.current);
     e->state.lastGood = e->state.current;
     Q_EMIT versionGood(e->worker, e->state.current);
 }

@@ -111,12 +111,10 @@ Worker *WorkerManager::adopt(const WorkerConfig &config, int watchdogEventCount)
             if (e.cause == WatchdogEvent::Cause::Hold)
                 ++counts.holds;
         }
+        // Queued for the store's history writer (a write error is the store's
+        // to report); announced with its id, as it will be stored.
         WatchdogEvent stored = e;
-        QString why;
-        if (!m_store.addWatchdogEvent(stored, w->watchdogEventCount(), &why)) {
-            const WorkerLogScope scope(w->id());
-            qCWarning(lcManager) << "could not store a watchdog event of" << w->id() << ":" << why;
-        }
+        m_store.queueWatchdogEvent(stored, w->watchdogEventCount());
         Q_EMIT watchdogEvent(w, stored);
     });
     return w;
@@ -378,9 +376,9 @@ OpResult WorkerManager::resetWatchdogEventCount(const QString &id)
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
-    QString why;
-    if (!m_store.setWatchdogEventCount(id, 0, &why))
-        return OpResult::failure(QStringLiteral("could not store the count: %1").arg(why), id);
+    // History, like the events it counts: queued behind them, written by the
+    // store's writer thread (so a hub's reset never waits for a disk).
+    m_store.queueWatchdogEventCount(id, 0);
     w->setWatchdogEventCount(0);
     return OpResult::success(QStringLiteral("watchdog event count reset"), id);
 }
@@ -509,9 +507,7 @@ void WorkerManager::recordEngineEvent(Worker *w, WatchdogEvent::Cause cause, con
     e.message = message;
     e.logs = w->log().last(m_env.logLinesPerEvent);
     const int count = w->watchdogEventCount() + 1;
-    QString why;
-    if (!m_store.addWatchdogEvent(e, count, &why))
-        qCWarning(lcManager) << "could not store a watchdog event of" << w->id() << ":" << why;
+    m_store.queueWatchdogEvent(e, count);
     w->setWatchdogEventCount(count);
     Q_EMIT watchdogEvent(w, e);
 }

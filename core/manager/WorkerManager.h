@@ -28,8 +28,10 @@ struct WorkerSnapshot {
 };
 
 // Owns every worker's life: create, edit, remove, enable/disable, start, stop,
-// restart; keeps the store in step with every change before answering; and
-// announces every change as a signal for the hub links and the dashboard.
+// restart; keeps the store in step with every change before answering (an
+// edit is durable when it is acknowledged); hands the history (watchdog
+// events, counts, good marks) to the store's writer thread; and announces
+// every change as a signal for the hub links and the dashboard.
 class WorkerManager : public QObject {
     Q_OBJECT
 public:
@@ -101,6 +103,8 @@ public:
     OpResult setAutoRollback(const QString &id, bool on);
     QList<WorkerVersion> versions(const QString &id) const { return m_store.versions(id); }
     VersionState versionState(const QString &id) const { return m_versions.state(id); }
+    // The count is history: queued behind the worker's events for the
+    // store's writer thread, not waited for.
     OpResult resetWatchdogEventCount(const QString &id);
 
     QList<Worker *> workers() const { return m_order; }

@@ -105,6 +105,7 @@ struct HubSample {
 struct Snapshot {
     std::vector<WorkerSample> workers;
     std::vector<HubSample> hubs;
+    HistoryStats history; // the store's history writer
 };
 
 prometheus::MetricFamily family(const char *name, const char *help, prometheus::MetricType type)
@@ -261,6 +262,17 @@ std::string MetricsEndpoint::Shared::render()
     for (auto *f : {&hubState, &reconnects, &drops, &queued})
         out.push_back(std::move(*f));
 
+    auto historyLost = family("streamengine_store_history_lost_total",
+                              "History items (watchdog events, counts, good marks) the store's writer could not keep: a write error "
+                              "(disk full, I/O error) or too many waiting.",
+                              MetricType::Counter);
+    sample(historyLost, {{"reason", "write_error"}}, double(snap->history.failed));
+    sample(historyLost, {{"reason", "queue_full"}}, double(snap->history.dropped));
+    out.push_back(std::move(historyLost));
+    auto historyQueued = family("streamengine_store_history_queued", "History items waiting for the store's writer thread.", MetricType::Gauge);
+    sample(historyQueued, {}, double(snap->history.waiting));
+    out.push_back(std::move(historyQueued));
+
     for (prometheus::MetricFamily &f : registry->Collect())
         out.push_back(std::move(f));
 
@@ -403,7 +415,8 @@ MetricsEndpoint::MetricsEndpoint(Engine &engine, QObject *parent)
                          .Help("From a hub's command arriving to its answer handed to the connection, in seconds.")
                          .Register(*s.registry);
 
-    // Observed where the store writes (the main thread today); a histogram takes its own lock.
+    // Observed where the store writes: the main thread (edits) and the
+    // store's history writer thread; a histogram takes its own lock.
     engine.store().setWriteObserver([histogram = s.storeWriteSeconds, keep = m_shared](std::chrono::nanoseconds took, bool) {
         histogram->Observe(std::chrono::duration<double>(took).count());
     });
@@ -412,6 +425,7 @@ MetricsEndpoint::MetricsEndpoint(Engine &engine, QObject *parent)
     connect(&workers, &WorkerManager::workerAdded, this, &MetricsEndpoint::refreshSoon);
     connect(&workers, &WorkerManager::workerRemoved, this, &MetricsEndpoint::refreshSoon);
     connect(&workers, &WorkerManager::watchdogEvent, this, &MetricsEndpoint::refreshSoon);
+    connect(&engine.store(), &Store::historyWriteFailed, this, &MetricsEndpoint::refreshSoon);
     connect(&engine, &Engine::hubDirectoryChanged, this, &MetricsEndpoint::watchHubs);
     watchHubs();
 
@@ -538,6 +552,7 @@ void MetricsEndpoint::refresh()
             snap->hubs.push_back({urlLabel(h.url), h.state.toStdString(), double(t.reconnects), double(t.drops), double(h.queued)});
         }
     }
+    snap->history = m_engine.store().historyStats();
     m_shared->publish(std::move(snap));
 }
 

@@ -41,9 +41,10 @@ std::optional<ListenAddress> parseListenAddress(const QString &text, QString *er
 // metrics need into an immutable snapshot and swaps it in under a mutex held
 // only for the pointer; a scrape takes the pointer and does all the rest
 // (formatting included) on its own thread. The histograms (store writes, hub
-// commands) are prometheus-cpp metrics, observed on the main thread and
-// collected by a scrape under their own short locks. The same timer stamps a
-// heartbeat that /healthz compares with the clock.
+// commands) are prometheus-cpp metrics, observed on the main thread (store
+// writes also on the store's history writer thread) and collected by a
+// scrape under their own short locks. The same timer stamps a heartbeat that
+// /healthz compares with the clock.
 class MetricsEndpoint : public QObject {
     Q_OBJECT
 public:

@@ -1,5 +1,8 @@
 #include "Store.h"
 
+#include "HistoryWriter.h"
+#include "StoreSql.h"
+
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -7,9 +10,8 @@
 #include <QSqlRecord>
 #include <QStringList>
 
+#include <algorithm>
 #include <atomic>
-#include <memory>
-#include <mutex>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,11 +20,13 @@ Q_LOGGING_CATEGORY(lcStore, "se.store")
 
 namespace se {
 
+using storesql::fromIso;
+using storesql::iso;
+using storesql::run;
+using storesql::Transaction;
+
 namespace {
 std::atomic<int> g_connectionCounter{0};
-
-QString iso(const QDateTime &t) { return t.toUTC().toString(Qt::ISODateWithMs); }
-QDateTime fromIso(const QString &s) { return QDateTime::fromString(s, Qt::ISODateWithMs).toUTC(); }
 
 // A configuration's columns in their stored order (name, description,
 // command, streamer, enabled, watchdog on, grace ms, interval ms) from `first` on.
@@ -38,56 +42,15 @@ void readConfigColumns(const QSqlQuery &q, int first, WorkerConfig *c)
     c->imageWatchdog.interval = Millis(q.value(first + 7).toLongLong());
 }
 
-// Each store's write observer, by its connection's name (what a Transaction knows).
-struct WriteObservers {
-    std::mutex mutex;
-    QHash<QString, std::shared_ptr<const Store::WriteObserver>> byConnection;
-    std::shared_ptr<const Store::WriteObserver> find(const QString &connection)
-    {
-        const std::lock_guard<std::mutex> lock(mutex);
-        return byConnection.value(connection);
-    }
-};
-WriteObservers &writeObservers()
-{
-    static WriteObservers observers;
-    return observers;
-}
+// The history writer's connection beside the store's own.
+QString historyConnection(const QString &connection) { return connection + QStringLiteral("-history"); }
 
-// Runs the statements of one unit of work in a transaction; rolls back on
-// failure. Tells the store's write observer how long it took.
-class Transaction {
-public:
-    explicit Transaction(QSqlDatabase db) : m_db(std::move(db)), m_began(std::chrono::steady_clock::now())
-    {
-        m_ok = m_db.transaction();
-    }
-    ~Transaction()
-    {
-        if (m_ok && !m_committed)
-            m_db.rollback();
-        if (!m_ok)
-            return;
-        if (const auto observer = writeObservers().find(m_db.connectionName()); observer && *observer)
-            (*observer)(std::chrono::steady_clock::now() - m_began, m_committed);
-    }
-    bool begun() const { return m_ok; }
-    bool commit() { m_committed = m_db.commit(); return m_committed; }
-    QString error() const { return m_db.lastError().text(); }
-private:
-    QSqlDatabase m_db;
-    std::chrono::steady_clock::time_point m_began;
-    bool m_ok = false;
-    bool m_committed = false;
-};
-
-bool run(QSqlQuery &q, QString *error)
+bool begun(const Transaction &t, QString *error)
 {
-    if (q.exec())
+    if (t.begun())
         return true;
     if (error)
-        *error = q.lastError().text();
-    qCWarning(lcStore) << "query failed:" << q.lastQuery() << q.lastError().text();
+        *error = t.error();
     return false;
 }
 
@@ -105,7 +68,10 @@ void bindWorker(QSqlQuery &q, const WorkerConfig &c)
 }
 } // namespace
 
-Store::Store() : m_connection(QStringLiteral("se-store-%1").arg(++g_connectionCounter)) {}
+Store::Store(QObject *parent)
+    : QObject(parent), m_connection(QStringLiteral("se-store-%1").arg(++g_connectionCounter))
+{
+}
 
 Store::~Store()
 {
@@ -115,12 +81,8 @@ Store::~Store()
 
 void Store::setWriteObserver(WriteObserver observer)
 {
-    WriteObservers &observers = writeObservers();
-    const std::lock_guard<std::mutex> lock(observers.mutex);
-    if (observer)
-        observers.byConnection.insert(m_connection, std::make_shared<const WriteObserver>(std::move(observer)));
-    else
-        observers.byConnection.remove(m_connection);
+    storesql::setWriteObserver(historyConnection(m_connection), observer);
+    storesql::setWriteObserver(m_connection, std::move(observer));
 }
 
 bool Store::isOpen() const
@@ -130,6 +92,18 @@ bool Store::isOpen() const
 
 void Store::close()
 {
+    // The history still queued is written first (a clean stop loses none of it).
+    if (m_writer) {
+        m_writer->stop();
+        const HistoryStats s = m_writer->stats();
+        m_localStats.queued += s.queued;
+        m_localStats.written += s.written;
+        m_localStats.failed += s.failed;
+        m_localStats.dropped += s.dropped;
+        m_localStats.transactions += s.transactions;
+        m_localStats.maxWaiting = std::max(m_localStats.maxWaiting, s.maxWaiting);
+        m_writer.reset();
+    }
     if (!QSqlDatabase::contains(m_connection))
         return;
     {
@@ -151,12 +125,7 @@ QVariant Store::scalar(const QString &sql, QString *error) const
 
 bool Store::exec(const QString &sql, QString *error) const
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    if (q.exec(sql))
-        return true;
-    if (error)
-        *error = QStringLiteral("%1 (in: %2)").arg(q.lastError().text(), sql.simplified().left(80));
-    return false;
+    return storesql::exec(QSqlDatabase::database(m_connection, false), sql, error);
 }
 
 bool Store::open(const QString &path, const QString &programVersion, QString *error)
@@ -186,7 +155,7 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
         db.setDatabaseName(path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));
         if (!db.open())
             why = db.lastError().text();
     }
@@ -200,8 +169,13 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
     if (integrity != QLatin1String("ok"))
         return fail(QStringLiteral("the database is damaged (%1)").arg(integrity));
 
+    // A new file gives freed pages back (PRAGMA incremental_vacuum); only
+    // possible before its first table, and before WAL writes its header.
+    if (!existed && !exec(QStringLiteral("PRAGMA auto_vacuum=INCREMENTAL"), &why))
+        return fail(why);
     if (!exec(QStringLiteral("PRAGMA journal_mode=WAL"), &why) || !exec(QStringLiteral("PRAGMA synchronous=FULL"), &why)
-        || !exec(QStringLiteral("PRAGMA foreign_keys=ON"), &why))
+        || !exec(QStringLiteral("PRAGMA foreign_keys=ON"), &why)
+        || !exec(QStringLiteral("PRAGMA journal_size_limit=%1").arg(kWalBytesKept), &why))
         return fail(why);
 
     const int version = scalar(QStringLiteral("PRAGMA user_version"), &why).toInt();
@@ -219,7 +193,7 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
         bool made = false;
         {
             Transaction t(QSqlDatabase::database(m_connection, false));
-            made = setMeta(QStringLiteral("engine_id"), QUuid::createUuid().toString(QUuid::WithoutBraces), &why)
+            made = begun(t, &why) && setMeta(QStringLiteral("engine_id"), QUuid::createUuid().toString(QUuid::WithoutBraces), &why)
                 && setMeta(QStringLiteral("engine_name"), QStringLiteral("StreamEngine"), &why)
                 && setMeta(QStringLiteral("engine_description"), QString(), &why)
                 && setMeta(QStringLiteral("install_date"), iso(QDateTime::currentDateTimeUtc()), &why) && t.commit();
@@ -231,13 +205,57 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
     }
     if (meta(QStringLiteral("version")) != programVersion)
         setMeta(QStringLiteral("version"), programVersion, nullptr);
+    applyVacuumPolicy(!existed, existed ? fi.size() : 0);
+
+    // Event ids are given when an event is queued (it is announced with its
+    // id before it is written): on from the newest ever used, never reused.
+    m_nextEventId = 1 + std::max(scalar(QStringLiteral("SELECT coalesce(max(id), 0) FROM watchdog_events"), nullptr).toLongLong(),
+                                 scalar(QStringLiteral("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'watchdog_events'"),
+                                        nullptr).toLongLong());
+    m_failureKindsLogged.clear();
+    m_historyFailing = false;
+    if (m_historyWrites == HistoryWrites::WriterThread) {
+        m_writer = std::make_unique<HistoryWriter>(path, historyConnection(m_connection), [this](const HistoryOutcome &o) {
+            // On the writer thread: told on the store's.
+            QMetaObject::invokeMethod(this, [this, o] { onHistoryReport(o); }, Qt::QueuedConnection);
+        });
+        if (!m_writer->start(&why)) {
+            qCWarning(lcStore).noquote() << "the history writer could not open the database (" << why
+                                         << "); the history is written on the main thread";
+            m_writer.reset();
+        }
+    }
     return true;
+}
+
+// New files are made with auto_vacuum=INCREMENTAL. An older one (NONE) is
+// vacuumed once, which switches it on, when it is small enough to do that at
+// start; a bigger one is left as it is: SQLite reuses its free pages, so it
+// does not grow past the size it had.
+void Store::applyVacuumPolicy(bool created, qint64 fileBytes)
+{
+    QString why;
+    if (created || scalar(QStringLiteral("PRAGMA auto_vacuum"), &why).toInt() == 2 || !why.isEmpty())
+        return;
+    if (fileBytes > kVacuumAtOpenBytes) {
+        qCInfo(lcStore).noquote() << QStringLiteral("%1 (%2 MB) was made without incremental vacuum and is too big to convert at "
+                                                    "start; its free pages are reused, so it does not grow past its size")
+                                         .arg(m_path).arg(fileBytes / (1024 * 1024));
+        return;
+    }
+    if (!exec(QStringLiteral("PRAGMA auto_vacuum=INCREMENTAL"), &why) || !exec(QStringLiteral("VACUUM"), &why)) {
+        qCWarning(lcStore).noquote() << "could not switch" << m_path << "to incremental vacuum (it works on as it is):" << why;
+        return;
+    }
+    qCInfo(lcStore).noquote() << "switched" << m_path << "to incremental vacuum (one VACUUM)";
 }
 
 bool Store::migrate(int from, QString *error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
+    if (!begun(t, error))
+        return false;
     if (from < 1) {
         const char *statements[] = {
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -326,7 +344,7 @@ EngineIdentity Store::identity() const
 bool Store::setEngineNameAndDescription(const QString &name, const QString &description, QString *error)
 {
     Transaction t(QSqlDatabase::database(m_connection, false));
-    return setMeta(QStringLiteral("engine_name"), name, error) && setMeta(QStringLiteral("engine_description"), description, error)
+    return begun(t, error) && setMeta(QStringLiteral("engine_name"), name, error) && setMeta(QStringLiteral("engine_description"), description, error)
         && t.commit();
 }
 
@@ -349,6 +367,13 @@ QList<StoredWorker> Store::workers(QString *error) const
         w.versions.autoRollback = q.value(10).toBool();
         w.versions.current = q.value(11).toInt();
         w.versions.lastGood = q.value(12).toInt();
+        // What the history writer has not written yet.
+        visitPending(w.config.id, [&w](const HistoryItem &i) {
+            if (i.kind == HistoryItem::Kind::Event || i.kind == HistoryItem::Kind::Count)
+                w.watchdogEventCount = i.value;
+            else if (i.kind == HistoryItem::Kind::Good && i.value <= w.versions.current)
+                w.versions.lastGood = std::max(w.versions.lastGood, i.value);
+        });
         out.append(w);
     }
     return out;
@@ -360,9 +385,21 @@ static bool addChange(QSqlDatabase db, const QString &workerId, const QString &d
     q.prepare(QStringLiteral("INSERT INTO worker_changes(worker_id, ts, description, details) VALUES(?, ?, ?, ?)"));
     q.addBindValue(workerId);
     q.addBindValue(iso(QDateTime::currentDateTimeUtc()));
-    q.addBindValue(description);
-    q.addBindValue(details);
+    q.addBindValue(storesql::cutUtf8(description, Store::kChangeDescriptionBytes));
+    q.addBindValue(details.isNull() ? QString() : storesql::cutUtf8(details, Store::kChangeDetailsBytes));
     return run(q, error);
+}
+
+// Keeps a worker's newest Store::kChangesKept change-log rows.
+static bool pruneChanges(QSqlDatabase db, const QString &workerId, QString *error)
+{
+    QSqlQuery prune(db);
+    prune.prepare(QStringLiteral("DELETE FROM worker_changes WHERE worker_id = ? AND id <= "
+                                 "(SELECT id FROM worker_changes WHERE worker_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"));
+    prune.addBindValue(workerId);
+    prune.addBindValue(workerId);
+    prune.addBindValue(Store::kChangesKept);
+    return run(prune, error);
 }
 
 // The next version of a worker: its whole configuration, who made it and what
@@ -413,6 +450,8 @@ bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescri
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
+    if (!begun(t, error))
+        return false;
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "INSERT INTO workers(id, name, description, command, streamer_type, enabled, wd_enabled, wd_grace_ms, wd_interval_ms,"
@@ -428,6 +467,8 @@ bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescri
         if (error) *error = t.error();
         return false;
     }
+    // History still queued for an earlier worker of this id is not this one's.
+    m_createdAtItem.insert(config.id, m_nextItem);
     return true;
 }
 
@@ -436,6 +477,8 @@ bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &c
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
+    if (!begun(t, error))
+        return false;
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "UPDATE workers SET name = :name, description = :description, command = :command, streamer_type = :streamer,"
@@ -468,7 +511,7 @@ bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &c
         if (!run(bad, error))
             return false;
     }
-    if (!pruneVersions(db, config.id, error))
+    if (!pruneVersions(db, config.id, error) || !pruneChanges(db, config.id, error))
         return false;
     if (!t.commit()) {
         if (error) *error = t.error();
@@ -501,7 +544,24 @@ QList<WorkerVersion> Store::versions(const QString &workerId, QString *error) co
         v.bad = q.value(13).toBool();
         out.append(v);
     }
+    visitPending(workerId, [&out](const HistoryItem &i) {
+        if (i.kind != HistoryItem::Kind::Good)
+            return;
+        for (WorkerVersion &v : out)
+            if (v.number == i.value && !v.goodAt.isValid())
+                v.goodAt = i.at;
+    });
     return out;
+}
+
+void Store::queueVersionGood(const QString &workerId, int number)
+{
+    HistoryItem item;
+    item.kind = HistoryItem::Kind::Good;
+    item.workerId = workerId;
+    item.value = number;
+    item.at = QDateTime::currentDateTimeUtc();
+    enqueue(std::move(item));
 }
 
 bool Store::markVersionGood(const QString &workerId, int number, QString *error)
@@ -518,6 +578,8 @@ bool Store::setAutoRollback(const QString &workerId, bool on, QString *error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
+    if (!begun(t, error))
+        return false;
     QSqlQuery q(db);
     q.prepare(QStringLiteral("UPDATE workers SET auto_rollback = ? WHERE id = ? AND auto_rollback <> ?"));
     q.addBindValue(on ? 1 : 0);
@@ -529,7 +591,8 @@ bool Store::setAutoRollback(const QString &workerId, bool on, QString *error)
         return true; // already so (or no such worker: nothing to log)
     const auto text = [](bool b) { return b ? QStringLiteral("true") : QStringLiteral("false"); };
     if (!addChange(db, workerId, QStringLiteral("autoRollback changed"),
-                   QStringLiteral("autoRollback: '%1' -> '%2'").arg(text(!on), text(on)), error))
+                   QStringLiteral("autoRollback: '%1' -> '%2'").arg(text(!on), text(on)), error)
+        || !pruneChanges(db, workerId, error))
         return false;
     if (!t.commit()) {
         if (error) *error = t.error();
@@ -542,6 +605,8 @@ bool Store::deleteWorker(const QString &id, QString *error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
+    if (!begun(t, error))
+        return false;
     QSqlQuery q(db);
     q.prepare(QStringLiteral("DELETE FROM workers WHERE id = ?"));
     q.addBindValue(id);
@@ -556,6 +621,16 @@ bool Store::deleteWorker(const QString &id, QString *error)
         if (error) *error = t.error();
         return false;
     }
+    // Its history still queued goes too. What the writer is writing now was
+    // committed before this removal (the removal waited for its write lock)
+    // and went with it; what it takes later finds no worker and is skipped.
+    if (m_writer)
+        m_writer->purge(id);
+    m_createdAtItem.remove(id);
+    // Its history's pages are free now: given back soon (incremental vacuum).
+    HistoryItem vacuum;
+    vacuum.kind = HistoryItem::Kind::Vacuum;
+    enqueue(std::move(vacuum));
     return true;
 }
 
@@ -582,15 +657,6 @@ bool Store::setPolicyApproval(const QString &workerId, const QString &fingerprin
     return run(q, error);
 }
 
-bool Store::setWatchdogEventCount(const QString &id, int count, QString *error)
-{
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(QStringLiteral("UPDATE workers SET watchdog_event_count = ? WHERE id = ?"));
-    q.addBindValue(count);
-    q.addBindValue(id);
-    return run(q, error);
-}
-
 QList<ChangeLogEntry> Store::changeLog(const QString &workerId) const
 {
     QList<ChangeLogEntry> out;
@@ -604,49 +670,151 @@ QList<ChangeLogEntry> Store::changeLog(const QString &workerId) const
     return out;
 }
 
+void Store::prepareEvent(WatchdogEvent &event)
+{
+    event.id = m_nextEventId++;
+    event.message = storesql::cutUtf8(event.message, kLogLineBytes);
+    if (event.logs.size() > kLogLinesPerEvent)
+        event.logs = event.logs.mid(event.logs.size() - kLogLinesPerEvent);
+    for (LogEntry &l : event.logs)
+        l.message = storesql::cutUtf8(l.message, kLogLineBytes);
+}
+
+void Store::queueWatchdogEvent(WatchdogEvent &event, int newCount)
+{
+    prepareEvent(event);
+    HistoryItem item;
+    item.kind = HistoryItem::Kind::Event;
+    item.workerId = event.workerId;
+    item.event = event;
+    item.value = newCount;
+    enqueue(std::move(item));
+}
+
 bool Store::addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error)
 {
-    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
-    Transaction t(db);
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO watchdog_events(worker_id, ts, cause, message) VALUES(?, ?, ?, ?)"));
-    q.addBindValue(event.workerId);
-    q.addBindValue(iso(event.timestamp));
-    q.addBindValue(causeName(event.cause));
-    q.addBindValue(event.message);
-    if (!run(q, error))
-        return false;
-    event.id = q.lastInsertId().toLongLong();
-    QSqlQuery line(db);
-    line.prepare(QStringLiteral("INSERT INTO watchdog_event_logs(event_id, seq, ts, level, message) VALUES(?, ?, ?, ?, ?)"));
-    for (const LogEntry &l : event.logs) {
-        line.addBindValue(event.id);
-        line.addBindValue(l.sequence);
-        line.addBindValue(iso(l.timestamp));
-        line.addBindValue(int(l.level));
-        line.addBindValue(l.message);
-        if (!run(line, error))
-            return false;
+    prepareEvent(event);
+    HistoryItem item;
+    item.kind = HistoryItem::Kind::Event;
+    item.order = m_nextItem++;
+    item.workerId = event.workerId;
+    item.event = event;
+    item.value = newCount;
+    const HistoryOutcome out = writeHistory(QSqlDatabase::database(m_connection, false), {item});
+    if (out.failed > 0 && error)
+        *error = out.error;
+    return out.failed == 0;
+}
+
+void Store::queueWatchdogEventCount(const QString &workerId, int count)
+{
+    HistoryItem item;
+    item.kind = HistoryItem::Kind::Count;
+    item.workerId = workerId;
+    item.value = count;
+    enqueue(std::move(item));
+}
+
+void Store::enqueue(HistoryItem item)
+{
+    item.order = m_nextItem++;
+    if (m_writer) {
+        if (m_writer->push(std::move(item)) > 0 && !m_failureKindsLogged.contains(QStringLiteral("queue full"))) {
+            m_failureKindsLogged.insert(QStringLiteral("queue full"));
+            qCWarning(lcStore).noquote() << QStringLiteral("the history writer is %1 items behind: the oldest waiting are dropped "
+                                                           "(and counted) until it catches up").arg(HistoryWriter::kMaxQueued);
+        }
+        return;
     }
-    if (!setWatchdogEventCount(event.workerId, newCount, error))
-        return false;
-    QSqlQuery prune(db); // the event logs go with their events (ON DELETE CASCADE)
-    prune.prepare(QStringLiteral("DELETE FROM watchdog_events WHERE worker_id = ? AND id <= "
-                                 "(SELECT id FROM watchdog_events WHERE worker_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"));
-    prune.addBindValue(event.workerId);
-    prune.addBindValue(event.workerId);
-    prune.addBindValue(kWatchdogEventsKept);
-    if (!run(prune, error))
-        return false;
-    if (!t.commit()) {
-        if (error) *error = t.error();
-        return false;
+    if (!isOpen())
+        return;
+    // On the calling thread, one transaction per item: the engine before issue 12.
+    const QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    const bool vacuum = item.kind == HistoryItem::Kind::Vacuum;
+    HistoryOutcome out = writeHistory(db, {std::move(item)});
+    if (vacuum)
+        vacuumIfWorthIt(db);
+    ++m_localStats.queued;
+    m_localStats.written += quint64(out.written);
+    m_localStats.failed += quint64(out.failed);
+    m_localStats.transactions += quint64(out.transactions);
+    if (out.failed > 0) {
+        m_historyFailing = true;
+        onHistoryReport(out);
+    } else if (m_historyFailing) {
+        m_historyFailing = false;
+        out.recovered = true;
+        onHistoryReport(out);
     }
-    return true;
+}
+
+void Store::onHistoryReport(const HistoryOutcome &o)
+{
+    if (o.recovered) {
+        if (!m_failureKindsLogged.isEmpty())
+            qCInfo(lcStore).noquote() << QStringLiteral("history writes work again (%1 history items lost so far)").arg(historyStats().failed);
+        m_failureKindsLogged.clear();
+        return;
+    }
+    if (o.kind.isEmpty())
+        return;
+    const HistoryStats stats = historyStats();
+    if (!m_failureKindsLogged.contains(o.kind)) {
+        m_failureKindsLogged.insert(o.kind);
+        if (o.retrying)
+            qCWarning(lcStore).noquote() << QStringLiteral("the history writer waits for the database (%1): %2; it tries again")
+                                                .arg(o.kind, o.error);
+        else
+            qCWarning(lcStore).noquote() << QStringLiteral("could not write the history (%1): %2; %3 history items (watchdog events, "
+                                                           "counts, good marks) lost so far. Further failures of this kind are counted, "
+                                                           "not logged, until writes work again")
+                                                .arg(o.kind, o.error).arg(stats.failed);
+    }
+    if (o.failed > 0)
+        Q_EMIT historyWriteFailed(o.kind, o.error, stats.failed);
+}
+
+bool Store::flushHistory(std::chrono::milliseconds timeout)
+{
+    return !m_writer || m_writer->flush(timeout);
+}
+
+HistoryStats Store::historyStats() const
+{
+    HistoryStats s = m_localStats;
+    if (m_writer) {
+        const HistoryStats w = m_writer->stats();
+        s.queued += w.queued;
+        s.written += w.written;
+        s.failed += w.failed;
+        s.dropped += w.dropped;
+        s.transactions += w.transactions;
+        s.waiting = w.waiting;
+        s.maxWaiting = std::max(s.maxWaiting, w.maxWaiting);
+    }
+    return s;
+}
+
+void Store::visitPending(const QString &workerId, const std::function<void(const HistoryItem &)> &visit) const
+{
+    if (!m_writer)
+        return;
+    const quint64 since = m_createdAtItem.value(workerId, 0);
+    m_writer->visitPending([&](const HistoryItem &i) {
+        if (i.workerId == workerId && i.order >= since)
+            visit(i);
+    });
 }
 
 QList<WatchdogEvent> Store::watchdogEvents(const QString &workerId, int limit) const
 {
+    // What is queued first, then the database: an event the writer commits
+    // in between is in both (the same id), none is in neither.
+    QList<WatchdogEvent> pending;
+    visitPending(workerId, [&pending](const HistoryItem &i) {
+        if (i.kind == HistoryItem::Kind::Event)
+            pending.append(i.event);
+    });
     QList<WatchdogEvent> out;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     QSqlQuery q(db);
@@ -654,7 +822,7 @@ QList<WatchdogEvent> Store::watchdogEvents(const QString &workerId, int limit) c
     q.addBindValue(workerId);
     q.addBindValue(limit);
     if (!run(q, nullptr))
-        return out;
+        return pending.mid(std::max<qsizetype>(0, pending.size() - limit));
     QSqlQuery lines(db);
     lines.prepare(QStringLiteral("SELECT seq, ts, level, message FROM watchdog_event_logs WHERE event_id = ? ORDER BY rowid"));
     while (q.next()) {
@@ -671,7 +839,16 @@ QList<WatchdogEvent> Store::watchdogEvents(const QString &workerId, int limit) c
                                lines.value(3).toString()});
         out.prepend(e); // oldest first
     }
-    return out;
+    if (pending.isEmpty())
+        return out;
+    QSet<qint64> stored;
+    for (const WatchdogEvent &e : std::as_const(out))
+        stored.insert(e.id);
+    for (const WatchdogEvent &e : std::as_const(pending))
+        if (!stored.contains(e.id))
+            out.append(e);
+    std::stable_sort(out.begin(), out.end(), [](const WatchdogEvent &a, const WatchdogEvent &b) { return a.id < b.id; });
+    return out.mid(std::max<qsizetype>(0, out.size() - limit));
 }
 
 QList<HubEntry> Store::hubs() const
@@ -711,6 +888,30 @@ bool Store::removeHub(const QString &url, QString *error)
         return false;
     }
     return true;
+}
+
+qint64 Store::sizeBound(int workers)
+{
+    // Per row: its texts at their caps (a configuration's texts at the
+    // lengths WorkerManager allows, each UTF-16 unit at most 3 bytes of
+    // UTF-8), its numbers and times, and ~40 bytes SQLite adds to a row or an
+    // index entry (cell pointer, record header, varints).
+    constexpr qint64 row = 40, ts = 24, number = 8;
+    constexpr qint64 workerId = 256 * 3;
+    constexpr qint64 config = (1024 + 16 * 1024 + 32 * 1024) * 3 + 256 + 4 * number; // name, description, command, type, flags
+    constexpr qint64 eventRow = number + workerId + ts + 16 + kLogLineBytes + row + (workerId + number + row); // + its index entry
+    constexpr qint64 lineRow = 2 * number + ts + 1 + kLogLineBytes + row + (2 * number + row);
+    constexpr qint64 changeRow = number + workerId + ts + kChangeDescriptionBytes + kChangeDetailsBytes + row + (workerId + number + row);
+    constexpr qint64 versionRow = workerId + number + ts + 1024 + 256 + config + row + 4096; // + a part-empty overflow page
+    constexpr qint64 workerRow = workerId + config + ts + 3 * number + row + 4096 + (workerId + row);
+    constexpr qint64 perWorker = qint64(kWatchdogEventsKept) * (eventRow + kLogLinesPerEvent * lineRow)
+        + qint64(kChangesKept) * changeRow + qint64(kVersionsKept) * versionRow + workerRow;
+    // B-tree pages are not full (about 2/3 when rows come in out of order):
+    // half as much again. Plus what does not grow with the workers: the
+    // schema, the meta rows and hubs, and the free pages the writer keeps
+    // (4 MB) before it gives them back.
+    constexpr qint64 fixed = 8 * 1024 * 1024;
+    return qint64(workers) * perWorker * 3 / 2 + fixed;
 }
 
 } // namespace se

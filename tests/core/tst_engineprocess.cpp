@@ -9,6 +9,8 @@
 #include <QLocalSocket>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtEndian>
 #include <QtTest>
@@ -241,6 +243,48 @@ private Q_SLOTS:
         second->terminate();
         QVERIFY(second->waitForFinished(15000));
         QCOMPARE(second->exitCode(), 0);
+    }
+
+    // Issue 12: the history is written by the store's writer thread; SIGTERM
+    // (a clean stop) loses none of it, however many events are queued.
+    void aCleanStopKeepsEveryWatchdogEvent()
+    {
+        QTemporaryDir dir;
+        const QString d = dir.path();
+        auto engine = startEngine(d);
+        QTRY_VERIFY_WITH_TIMEOUT(controlUp(d), 10000);
+        for (int i = 0; i < 20; ++i)
+            QCOMPARE(ctl(d, {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("f%1").arg(i), QStringLiteral("--name"),
+                             QStringLiteral("F"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"), QStringLiteral("--command"),
+                             QStringLiteral("fps=10 size=64x36 crash-after=0.2 log-every=0.05")}).exitCode, 0);
+        auto seen = [&] {
+            int total = 0;
+            for (const QJsonValue &w : listWorkers(d))
+                total += w[QStringLiteral("watchdogEventCount")].toInt();
+            return total;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(seen() >= 60, 20000);
+        const int before = seen();
+        ::kill(pid_t(engine->processId()), SIGTERM);
+        QVERIFY(engine->waitForFinished(15000));
+        QCOMPARE(engine->exitCode(), 0);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("history-check"));
+            db.setDatabaseName(d + QStringLiteral("/streamengine.db"));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("SELECT w.id, w.watchdog_event_count, (SELECT count(*) FROM watchdog_events e WHERE e.worker_id = w.id),"
+                                          " (SELECT count(*) FROM watchdog_event_logs l JOIN watchdog_events e ON l.event_id = e.id"
+                                          "  WHERE e.worker_id = w.id) FROM workers w")));
+            int stored = 0;
+            while (q.next()) {
+                QCOMPARE(q.value(2).toInt(), q.value(1).toInt()); // each event, and the count that says how many
+                QVERIFY(q.value(3).toInt() >= q.value(2).toInt()); // with their log lines
+                stored += q.value(1).toInt();
+            }
+            QVERIFY2(stored >= before, qPrintable(QStringLiteral("%1 events stored, %2 seen before the stop").arg(stored).arg(before)));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("history-check"));
     }
 
     void aCorruptDatabaseStopsTheEngineAndIsKept()

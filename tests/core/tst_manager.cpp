@@ -1,8 +1,11 @@
+#include "Engine.h"
 #include "Store.h"
 #include "StreamerFactory.h"
 #include "TestEnv.h"
 #include "WorkerManager.h"
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
@@ -308,6 +311,70 @@ private Q_SLOTS:
         const RestartCounts counts = m_manager->restartCounts(id);
         QCOMPARE(counts.holds, quint64(1));
         QCOMPARE(counts.of(RestartCause::StartFailure), quint64(3)); // two restarts, then the third failure is held
+    }
+
+    // Issue 12: the history is written on the store's writer thread; what is
+    // announced can be read at once (GetWorkerEventsWithLogs, ctl show, the
+    // dashboard reload on the announcement), with the id it is stored under.
+    void anAnnouncedEventCanBeReadAtOnce()
+    {
+        const QString id = m_manager->create(fake(QStringLiteral("fps=20 crash-after=0.2 log-every=0.05"))).workerId;
+        QList<qint64> announced;
+        QStringList unseen;
+        {
+            QObject context;
+            connect(m_manager.get(), &WorkerManager::watchdogEvent, &context, [&](Worker *w, const WatchdogEvent &e) {
+                announced << e.id;
+                const QList<WatchdogEvent> stored = m_manager->watchdogEvents(w->id());
+                if (stored.isEmpty() || stored.last().id != e.id || stored.last().message != e.message || stored.last().logs.size() != e.logs.size())
+                    unseen << e.message;
+                if (m_store->workers().first().watchdogEventCount != w->watchdogEventCount())
+                    unseen << QStringLiteral("count %1").arg(w->watchdogEventCount());
+            });
+            QTRY_VERIFY_WITH_TIMEOUT(announced.size() >= 3, 10000);
+        }
+        QVERIFY2(unseen.isEmpty(), qPrintable(unseen.join(QLatin1Char('\n'))));
+        for (int i = 1; i < announced.size(); ++i)
+            QVERIFY(announced[i] > announced[i - 1]);
+        QVERIFY(announced.first() > 0);
+        // A reset reads back at once, before and after the writer has it.
+        QVERIFY(m_manager->resetWatchdogEventCount(id).ok);
+        QCOMPARE(m_store->workers().first().watchdogEventCount, 0);
+        m_manager->stop(id);
+        QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
+        QVERIFY(m_store->flushHistory(10s));
+        QCOMPARE(m_store->workers().first().watchdogEventCount, m_manager->worker(id)->watchdogEventCount());
+    }
+
+    // A clean stop: the engine says it is finished only once the history its
+    // writer thread had queued is in the file.
+    void theEngineWritesItsQueuedHistoryBeforeItFinishes()
+    {
+        QTemporaryDir dir;
+        Engine engine;
+        EngineOptions options;
+        options.dataDir = dir.path();
+        options.pluginDirs = {pluginDir()};
+        QString error;
+        QVERIFY2(engine.open(options, &error), qPrintable(error));
+        const QString id = engine.workers().create(fake(QStringLiteral("fps=20 crash-after=0.1 log-every=0.02"))).workerId;
+        QTRY_VERIFY_WITH_TIMEOUT(engine.workers().worker(id)->watchdogEventCount() >= 3, 10000);
+        QSignalSpy finished(&engine, &Engine::finished);
+        engine.shutdown();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        const int count = engine.workers().worker(id)->watchdogEventCount();
+        QCOMPARE(engine.store().historyStats().waiting, 0);
+        QCOMPARE(engine.store().historyStats().failed, quint64(0));
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("drain-check"));
+            db.setDatabaseName(dir.filePath(QStringLiteral("streamengine.db")));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("SELECT (SELECT count(*) FROM watchdog_events), watchdog_event_count FROM workers")) && q.next());
+            QCOMPARE(q.value(0).toInt(), count);
+            QCOMPARE(q.value(1).toInt(), count);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("drain-check"));
     }
 
     void stopAllEndsInAllStopped()

@@ -5,10 +5,95 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
+
+#include <mutex>
+#include <set>
 
 using namespace se;
 using namespace std::chrono_literals;
+
+Q_DECLARE_METATYPE(se::Store::HistoryWrites)
+
+namespace {
+// A connection of the test's own to a store's file, for what Store does not show.
+class RawDb {
+public:
+    explicit RawDb(const QString &path)
+        : m_name(QStringLiteral("raw-%1").arg(++counter()))
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        db.open();
+    }
+    ~RawDb()
+    {
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    QVariant value(const QString &sql) const
+    {
+        QSqlQuery q(QSqlDatabase::database(m_name, false));
+        if (!q.exec(sql) || !q.next())
+            return {};
+        return q.value(0);
+    }
+    bool exec(const QString &sql) const
+    {
+        QSqlQuery q(QSqlDatabase::database(m_name, false));
+        if (q.exec(sql))
+            return true;
+        qWarning() << sql << q.lastError().text();
+        return false;
+    }
+    qint64 count(const QString &table, const QString &where = {}) const
+    {
+        return value(QStringLiteral("SELECT count(*) FROM %1%2").arg(table, where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where))
+            .toLongLong();
+    }
+
+private:
+    static int &counter()
+    {
+        static int n = 0;
+        return n;
+    }
+    QString m_name;
+};
+
+WatchdogEvent flapEvent(const QString &worker, int n, int lines, const QString &lineText = {})
+{
+    WatchdogEvent e;
+    e.workerId = worker;
+    e.timestamp = QDateTime::currentDateTimeUtc();
+    e.cause = WatchdogEvent::Cause::Failed;
+    e.message = QStringLiteral("event %1").arg(n);
+    for (int i = 1; i <= lines; ++i)
+        e.logs.append({i, LogLevel::Error, e.timestamp, lineText.isEmpty() ? QStringLiteral("line %1").arg(i) : lineText});
+    return e;
+}
+
+// Counts the warnings of one logging category whose text holds `needle`.
+struct WarningCounter {
+    static inline std::atomic<int> count{0};
+    static inline QString needle;
+    static inline QtMessageHandler previous = nullptr;
+    explicit WarningCounter(const QString &text)
+    {
+        needle = text;
+        count = 0;
+        previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+            if (type == QtWarningMsg && message.contains(needle))
+                ++count;
+            if (previous)
+                previous(type, context, message);
+        });
+    }
+    ~WarningCounter() { qInstallMessageHandler(previous); }
+};
+} // namespace
 
 static QByteArray fileHash(const QString &path)
 {
@@ -375,6 +460,349 @@ private Q_SLOTS:
         int number = 0;
         QVERIFY(s.updateWorker(again, diff(edited, again), &error, {}, &number));
         QCOMPARE(number, 2);
+    }
+
+    // Issue 12: the history (watchdog events, counts, good marks) goes to the
+    // store's writer thread; reads see it at once, and it is written in order.
+    void historyIsReadAtOnceAndWrittenInOrder_data()
+    {
+        QTest::addColumn<Store::HistoryWrites>("how");
+        QTest::newRow("writer thread") << Store::HistoryWrites::WriterThread;
+        QTest::newRow("calling thread (before issue 12)") << Store::HistoryWrites::CallingThread;
+    }
+    void historyIsReadAtOnceAndWrittenInOrder()
+    {
+        QFETCH(Store::HistoryWrites, how);
+        const QString p = m_dir.filePath(QStringLiteral("order-%1.db").arg(int(how)));
+        Store s;
+        s.setHistoryWrites(how);
+        QString error;
+        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        QList<qint64> ids;
+        for (int n = 1; n <= 31; ++n) {
+            if (n == 31)
+                s.queueWatchdogEventCount(QStringLiteral("a"), 0); // an operator's reset between two events
+            WatchdogEvent e = flapEvent(QStringLiteral("a"), n, 25);
+            s.queueWatchdogEvent(e, n == 31 ? 1 : n);
+            // Its id is given when it is queued (it is announced with it), in order.
+            QVERIFY(e.id > 0);
+            if (!ids.isEmpty())
+                QCOMPARE(e.id, ids.last() + 1);
+            ids << e.id;
+            QCOMPARE(e.logs.size(), Store::kLogLinesPerEvent); // the newest 20 of 25
+            QCOMPARE(e.logs.first().sequence, 6);
+        }
+        s.queueVersionGood(QStringLiteral("a"), 1);
+
+        // Read right after: what the writer has not written yet is read from the queue.
+        const QList<WatchdogEvent> events = s.watchdogEvents(QStringLiteral("a"), 1000);
+        QCOMPARE(events.size(), 31);
+        for (int i = 0; i < events.size(); ++i)
+            QCOMPARE(events[i].id, ids[i]);
+        QCOMPARE(events.last().message, QStringLiteral("event 31"));
+        QCOMPARE(events.last().logs.size(), Store::kLogLinesPerEvent);
+        QCOMPARE(s.watchdogEvents(QStringLiteral("a"), 5).size(), 5);
+        QCOMPARE(s.watchdogEvents(QStringLiteral("a"), 5).last().id, ids.last());
+        QCOMPARE(s.workers().first().watchdogEventCount, 1);
+        QCOMPARE(s.workers().first().versions.lastGood, 1);
+        QVERIFY(s.versions(QStringLiteral("a")).first().isGood());
+
+        QVERIFY(s.flushHistory(10s));
+        const HistoryStats stats = s.historyStats();
+        QCOMPARE(stats.queued, quint64(33));
+        QCOMPARE(stats.written, quint64(33));
+        QCOMPARE(stats.failed, quint64(0));
+        QCOMPARE(stats.waiting, 0);
+        if (how == Store::HistoryWrites::CallingThread)
+            QCOMPARE(stats.transactions, quint64(33)); // one each, as before
+        else
+            QVERIFY(stats.transactions >= 1 && stats.transactions <= 33);
+        qInfo("%d history items in %llu transactions", 33, stats.transactions);
+        const RawDb raw(p);
+        QCOMPARE(raw.count(QStringLiteral("watchdog_events")), 31);
+        QCOMPARE(raw.value(QStringLiteral("SELECT max(id) FROM watchdog_events")).toLongLong(), ids.last());
+        QCOMPARE(raw.count(QStringLiteral("watchdog_event_logs")), 31 * Store::kLogLinesPerEvent);
+        QCOMPARE(raw.value(QStringLiteral("SELECT watchdog_event_count FROM workers WHERE id = 'a'")).toInt(), 1); // the reset came before event 31
+        QVERIFY(!raw.value(QStringLiteral("SELECT good_at FROM worker_versions WHERE worker_id = 'a' AND number = 1")).isNull());
+        QCOMPARE(s.watchdogEvents(QStringLiteral("a"), 1000).size(), 31); // the same, now from the file
+    }
+
+    // An event queued before a removal never comes back after it, nor onto a
+    // new worker made with the same id.
+    void aRemovalTakesItsQueuedHistoryWithIt_data() { historyIsReadAtOnceAndWrittenInOrder_data(); }
+    void aRemovalTakesItsQueuedHistoryWithIt()
+    {
+        QFETCH(Store::HistoryWrites, how);
+        const QString p = m_dir.filePath(QStringLiteral("removal-%1.db").arg(int(how)));
+        Store s;
+        s.setHistoryWrites(how);
+        QString error;
+        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("keep")), QStringLiteral("created"), &error));
+        const QString id = QStringLiteral("gone");
+        const int rounds = 25;
+        for (int round = 1; round <= rounds; ++round) {
+            QVERIFY(s.insertWorker(sampleWorker(id), QStringLiteral("created"), &error));
+            for (int n = 1; n <= 40; ++n) {
+                WatchdogEvent e = flapEvent(id, n, 3);
+                s.queueWatchdogEvent(e, n);
+            }
+            s.queueVersionGood(id, 1);
+            WatchdogEvent kept = flapEvent(QStringLiteral("keep"), round, 2);
+            s.queueWatchdogEvent(kept, round);
+            if (round % 5 == 0)
+                QThread::msleep(5); // let the writer be in the middle of it, sometimes
+            QVERIFY2(s.deleteWorker(id, &error), qPrintable(error));
+            // Made again at once: nothing of the old one is its.
+            QVERIFY(s.insertWorker(sampleWorker(id), QStringLiteral("created again"), &error));
+            QVERIFY(s.watchdogEvents(id).isEmpty());
+            QCOMPARE(s.workers().last().watchdogEventCount, 0);
+            QVERIFY(!s.versions(id).first().isGood());
+            WatchdogEvent fresh = flapEvent(id, 1000 + round, 1);
+            s.queueWatchdogEvent(fresh, 1);
+            QCOMPARE(s.watchdogEvents(id).size(), 1);
+            if (round < rounds)
+                QVERIFY(s.deleteWorker(id, &error));
+        }
+        QVERIFY(s.flushHistory(10s));
+        const RawDb raw(p);
+        QCOMPARE(raw.count(QStringLiteral("watchdog_events"), QStringLiteral("worker_id = 'gone'")), 1);
+        QCOMPARE(raw.value(QStringLiteral("SELECT message FROM watchdog_events WHERE worker_id = 'gone'")).toString(),
+                 QStringLiteral("event %1").arg(1000 + rounds));
+        QCOMPARE(raw.value(QStringLiteral("SELECT watchdog_event_count FROM workers WHERE id = 'gone'")).toInt(), 1);
+        QCOMPARE(raw.count(QStringLiteral("worker_versions"), QStringLiteral("worker_id = 'gone' AND good_at IS NOT NULL")), 0);
+        QCOMPARE(raw.count(QStringLiteral("watchdog_events"), QStringLiteral("worker_id = 'keep'")), rounds);
+        QCOMPARE(raw.value(QStringLiteral("SELECT watchdog_event_count FROM workers WHERE id = 'keep'")).toInt(), rounds);
+        QCOMPARE(raw.count(QStringLiteral("watchdog_event_logs")), rounds * 2 + 1);
+    }
+
+    // A clean stop (the store closing) writes everything queued; ids go on
+    // from the newest after a restart.
+    void closingWritesEverythingQueued()
+    {
+        const QString p = path("drain.db");
+        const int workers = 4, events = Store::kWatchdogEventsKept + 150;
+        qint64 lastId = 0;
+        {
+            Store s;
+            QString error;
+            QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+            for (int w = 0; w < workers; ++w)
+                QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("w%1").arg(w)), QStringLiteral("created"), &error));
+            for (int n = 1; n <= events; ++n)
+                for (int w = 0; w < workers; ++w) {
+                    WatchdogEvent e = flapEvent(QStringLiteral("w%1").arg(w), n, 3);
+                    s.queueWatchdogEvent(e, n);
+                    lastId = e.id;
+                }
+        } // no flush: the store's close() drains the writer's queue
+        {
+            const RawDb raw(p);
+            for (int w = 0; w < workers; ++w) {
+                const QString where = QStringLiteral("worker_id = 'w%1'").arg(w);
+                QCOMPARE(raw.count(QStringLiteral("watchdog_events"), where), Store::kWatchdogEventsKept);
+                QCOMPARE(raw.value(QStringLiteral("SELECT max(id) FROM watchdog_events WHERE %1").arg(where)).toLongLong(),
+                         lastId - (workers - 1 - w));
+                QCOMPARE(raw.value(QStringLiteral("SELECT watchdog_event_count FROM workers WHERE id = 'w%1'").arg(w)).toInt(), events);
+            }
+            QCOMPARE(raw.count(QStringLiteral("watchdog_event_logs")), workers * Store::kWatchdogEventsKept * 3);
+        }
+        Store s;
+        QString error;
+        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        WatchdogEvent e = flapEvent(QStringLiteral("w0"), 0, 1);
+        s.queueWatchdogEvent(e, events + 1);
+        QCOMPARE(e.id, lastId + 1);
+    }
+
+    // A write that fails on the writer (disk full, here a trigger that says
+    // so) never crashes anything: it is counted, told (historyWriteFailed)
+    // and logged once per kind; the failed event is gone whole (no row
+    // without its lines), and writes go on when they can.
+    void aHistoryWriteErrorIsCountedToldAndLoggedOnce_data() { historyIsReadAtOnceAndWrittenInOrder_data(); }
+    void aHistoryWriteErrorIsCountedToldAndLoggedOnce()
+    {
+        QFETCH(Store::HistoryWrites, how);
+        const QString p = m_dir.filePath(QStringLiteral("failing-%1.db").arg(int(how)));
+        Store s;
+        s.setHistoryWrites(how);
+        QString error;
+        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        QSignalSpy failed(&s, &Store::historyWriteFailed);
+        const RawDb raw(p);
+        QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER no_room BEFORE INSERT ON watchdog_event_logs "
+                                        "BEGIN SELECT RAISE(ABORT, 'database or disk is full (simulated)'); END")));
+        const WarningCounter warnings(QStringLiteral("could not write the history"));
+        for (int n = 1; n <= 5; ++n) {
+            WatchdogEvent e = flapEvent(QStringLiteral("a"), n, 2);
+            s.queueWatchdogEvent(e, n);
+            QVERIFY(s.flushHistory(10s));
+        }
+        QTRY_COMPARE(failed.size(), 5);
+        QCOMPARE(failed.last().at(0).toString(), QStringLiteral("constraint"));
+        QVERIFY2(failed.last().at(1).toString().contains(QStringLiteral("simulated")), qPrintable(failed.last().at(1).toString()));
+        QCOMPARE(failed.last().at(2).toULongLong(), quint64(5));
+        QCOMPARE(WarningCounter::count.load(), 1);
+        QCOMPARE(s.historyStats().failed, quint64(5));
+        QCOMPARE(raw.count(QStringLiteral("watchdog_events")), 0);
+        QVERIFY(s.watchdogEvents(QStringLiteral("a")).isEmpty());
+
+        // Room again: the history goes on; a new failure is logged again.
+        QVERIFY(raw.exec(QStringLiteral("DROP TRIGGER no_room")));
+        WatchdogEvent e = flapEvent(QStringLiteral("a"), 6, 2);
+        s.queueWatchdogEvent(e, 6);
+        QVERIFY(s.flushHistory(10s));
+        QCOMPARE(raw.count(QStringLiteral("watchdog_events")), 1);
+        QCOMPARE(raw.count(QStringLiteral("watchdog_event_logs")), 2);
+        QCOMPARE(s.watchdogEvents(QStringLiteral("a")).size(), 1);
+        QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER no_room BEFORE INSERT ON watchdog_event_logs "
+                                        "BEGIN SELECT RAISE(ABORT, 'database or disk is full (simulated)'); END")));
+        QTest::qWait(50); // the recovery's report comes first
+        WatchdogEvent again = flapEvent(QStringLiteral("a"), 7, 2);
+        s.queueWatchdogEvent(again, 7);
+        QVERIFY(s.flushHistory(10s));
+        QTRY_COMPARE(failed.size(), 6);
+        QCOMPARE(WarningCounter::count.load(), 2);
+    }
+
+    // The metrics endpoint times every transaction through the write
+    // observer: on the main connection and on the writer's, from its thread.
+    void theWriteObserverIsToldOnBothConnections()
+    {
+        std::mutex mutex;
+        std::set<Qt::HANDLE> threads;
+        int told = 0;
+        Store s;
+        QString error;
+        QVERIFY2(s.open(path("observer.db"), QStringLiteral("1"), &error), qPrintable(error));
+        s.setWriteObserver([&](std::chrono::nanoseconds took, bool committed) {
+            const std::lock_guard<std::mutex> lock(mutex);
+            threads.insert(QThread::currentThreadId());
+            told += committed && took.count() > 0 ? 1 : 0;
+        });
+        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        WatchdogEvent e = flapEvent(QStringLiteral("a"), 1, 2);
+        s.queueWatchdogEvent(e, 1);
+        QVERIFY(s.flushHistory(10s));
+        s.setWriteObserver({});
+        const std::lock_guard<std::mutex> lock(mutex);
+        QCOMPARE(told, 2);
+        QCOMPARE(int(threads.size()), 2);
+        QVERIFY(threads.count(QThread::currentThreadId()));
+    }
+
+    // Issue 12, item 5: the database has a size. Workers that flap far past
+    // every cap, with every text past its cap (in 1-, 2- and 3-byte
+    // characters): the rows stay at the caps and the file under
+    // Store::sizeBound(N); removing a worker gives its pages back.
+    void theDatabaseStaysWithinItsBound()
+    {
+        const QString p = path("bound.db");
+        const int workers = 3;
+        const int events = Store::kWatchdogEventsKept + 100;
+        const int edits = Store::kVersionsKept + 10;
+        const int changesPerEdit = 10; // edits * 10 > kChangesKept
+        const QString longText = QStringLiteral("x\u00e9\u20ac").repeated(1000); // 3000 characters, 6000 bytes of UTF-8
+        const QString wideDescription = QString(16 * 1024 - 8, QLatin1Char('d'));
+        {
+            Store s;
+            QString error;
+            QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+            QCOMPARE(RawDb(p).value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2); // incremental, from the start
+            QList<WorkerConfig> configs;
+            for (int w = 0; w < workers; ++w) {
+                WorkerConfig c = sampleWorker(QStringLiteral("flap-%1").arg(w));
+                c.description = wideDescription;
+                QVERIFY(s.insertWorker(c, QStringLiteral("created"), &error));
+                configs << c;
+            }
+            for (int n = 1; n <= events; ++n) {
+                for (int w = 0; w < workers; ++w) {
+                    WatchdogEvent e = flapEvent(configs[w].id, n, Store::kLogLinesPerEvent, longText);
+                    e.message = longText;
+                    s.queueWatchdogEvent(e, n);
+                    if (n == 1 && w == 0) { // each text cut to its bytes, at a character, with a marker
+                        for (const QString &t : {e.message, e.logs.first().message}) {
+                            QVERIFY2(t.toUtf8().size() <= Store::kLogLineBytes, qPrintable(QString::number(t.toUtf8().size())));
+                            QVERIFY(t.toUtf8().size() > Store::kLogLineBytes - 8);
+                            QVERIFY2(t.endsWith(QStringLiteral("[cut: 6000 bytes]")), qPrintable(t.right(40)));
+                            QVERIFY(!t.contains(QChar::ReplacementCharacter));
+                        }
+                    }
+                }
+            }
+            QVERIFY(s.flushHistory(120s));
+            for (int i = 1; i <= edits; ++i) {
+                for (int w = 0; w < workers; ++w) {
+                    WorkerConfig next = configs[w];
+                    next.description = wideDescription + QString::number(i);
+                    QList<FieldChange> changes;
+                    for (int c = 0; c < changesPerEdit; ++c)
+                        changes.append({QStringLiteral("description"), longText, longText + QString::number(i)});
+                    QVERIFY2(s.updateWorker(next, changes, &error), qPrintable(error));
+                    configs[w] = next;
+                }
+            }
+            for (int w = 0; w < workers; ++w) {
+                const QList<ChangeLogEntry> log = s.changeLog(configs[w].id);
+                QCOMPARE(log.size(), Store::kChangesKept);
+                QVERIFY(log.last().details.endsWith(QStringLiteral(" bytes]")));
+                QVERIFY(log.last().details.toUtf8().size() <= Store::kChangeDetailsBytes);
+                QCOMPARE(s.versions(configs[w].id).size(), Store::kVersionsKept);
+                QCOMPARE(s.watchdogEvents(configs[w].id, 100000).size(), Store::kWatchdogEventsKept);
+            }
+            const RawDb raw(p);
+            QCOMPARE(raw.count(QStringLiteral("watchdog_events")), workers * Store::kWatchdogEventsKept);
+            QCOMPARE(raw.count(QStringLiteral("watchdog_event_logs")), workers * Store::kWatchdogEventsKept * Store::kLogLinesPerEvent);
+            QCOMPARE(raw.count(QStringLiteral("worker_changes")), workers * Store::kChangesKept);
+            QCOMPARE(raw.count(QStringLiteral("worker_versions")), workers * Store::kVersionsKept);
+            QCOMPARE(raw.value(QStringLiteral("SELECT max(length(CAST(message AS BLOB))) FROM watchdog_event_logs")).toInt(), Store::kLogLineBytes);
+        }
+        const qint64 size = QFileInfo(p).size();
+        const qint64 bound = Store::sizeBound(workers);
+        qInfo("%d workers past every cap: %.1f MB of file, bound %.1f MB (%.0f%% of it); %.1f MB per worker",
+              workers, double(size) / 1048576, double(bound) / 1048576, 100.0 * double(size) / double(bound),
+              double(size) / 1048576 / workers);
+        QVERIFY2(size <= bound, qPrintable(QStringLiteral("%1 bytes > bound %2").arg(size).arg(bound)));
+
+        // A removed worker's pages go back to the file system (incremental vacuum).
+        {
+            Store s;
+            QString error;
+            QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+            QVERIFY(s.deleteWorker(QStringLiteral("flap-0"), &error));
+            QVERIFY(s.flushHistory(60s));
+            QVERIFY(RawDb(p).value(QStringLiteral("PRAGMA freelist_count")).toInt() <= 1024);
+        }
+        const qint64 after = QFileInfo(p).size();
+        qInfo("after removing one worker: %.1f MB", double(after) / 1048576);
+        QVERIFY2(after < size - size / (2 * workers), qPrintable(QStringLiteral("%1 -> %2").arg(size).arg(after)));
+    }
+
+    // A database made before incremental vacuum is switched once at open
+    // (a VACUUM) when it is small; the engine keeps its data.
+    void anOlderSmallDatabaseIsSwitchedToIncrementalVacuum()
+    {
+        const QString p = path("older.db");
+        {
+            Store s;
+            QString error;
+            QVERIFY(s.open(p, QStringLiteral("1"), &error));
+            QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        }
+        {
+            const RawDb raw(p);
+            QVERIFY(raw.exec(QStringLiteral("PRAGMA auto_vacuum=NONE")));
+            QVERIFY(raw.exec(QStringLiteral("VACUUM")));
+            QCOMPARE(raw.value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 0);
+        }
+        Store s;
+        QString error;
+        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QCOMPARE(s.workers().size(), 1);
+        QCOMPARE(RawDb(p).value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2);
     }
 };
 

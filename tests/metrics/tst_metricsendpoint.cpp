@@ -189,6 +189,10 @@ private Q_SLOTS:
             QCOMPARE(valueOf(samples, QStringLiteral("streamengine_worker_restarts_total"), {{QStringLiteral("worker_id"), id}, {QStringLiteral("cause"), cause}}), 0.0);
         for (const char *family : {"process_cpu_seconds_total", "process_resident_memory_bytes", "streamengine_store_write_seconds_count"})
             QVERIFY2(valueOf(samples, QString::fromLatin1(family), {}) > 0, family);
+        // The store's history writer: nothing lost, nothing left waiting for long.
+        for (const char *reason : {"write_error", "queue_full"})
+            QCOMPARE(valueOf(samples, QStringLiteral("streamengine_store_history_lost_total"), {{QStringLiteral("reason"), QString::fromLatin1(reason)}}), 0.0);
+        QVERIFY(!qIsNaN(valueOf(samples, QStringLiteral("streamengine_store_history_queued"), {})));
 
         // Liveness, and nothing else is served.
         const HttpReply health = httpGet(m_nam, port, QStringLiteral("/healthz"));
