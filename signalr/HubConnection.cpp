@@ -313,10 +313,14 @@ void HubConnection::onSocketConnected() {
     m_phase = Phase::Open;
     const qint64 first = m_replay.empty() ? m_nextSendSeq : m_replay.front().sequenceId;
     qCInfo(lcSignalR) << "stateful reconnect: re-attached; replaying" << m_replay.size() << "messages from" << first;
+    // A write can lose the connection (sendFrame), which may clear the
+    // buffer: replay by index, and only while the socket is this one.
+    QWebSocket *const socket = m_socket;
     writeRaw(HubProtocol::write(HubMessage::sequence(first)));
-    for (const Buffered &b : m_replay)
-      writeRaw(b.record);
-    resetServerTimeout();
+    for (size_t i = 0; i < m_replay.size() && m_socket == socket; ++i)
+      writeRaw(m_replay[i].record);
+    if (m_socket == socket)
+      resetServerTimeout();
     return;
   }
   if (m_phase != Phase::Opening)
@@ -716,11 +720,19 @@ void HubConnection::flush() {
 }
 
 void HubConnection::sendFrame(const QByteArray &records) {
-  if (m_socket->bytesToWrite() == 0)
+  // A write that finds the server gone reports it from inside the write:
+  // transportLost() has then torn this socket down (and may have started a
+  // new one), so each step checks that it still writes to the same socket.
+  QWebSocket *const socket = m_socket;
+  if (socket->bytesToWrite() == 0)
     m_lastWriteProgressMs = m_clock.elapsed(); // nothing was waiting: the wait starts now
-  m_socket->sendTextMessage(QString::fromUtf8(records));
-  m_socket->flush();
-  if (m_options.writeTimeoutMs > 0 && !m_writeWatch.isActive() && m_socket->bytesToWrite() > 0)
+  socket->sendTextMessage(QString::fromUtf8(records));
+  if (m_socket != socket)
+    return;
+  socket->flush();
+  if (m_socket != socket)
+    return;
+  if (m_options.writeTimeoutMs > 0 && !m_writeWatch.isActive() && socket->bytesToWrite() > 0)
     m_writeWatch.start(std::min(1000, m_options.writeTimeoutMs));
 }
 

@@ -225,7 +225,9 @@ void HubLink::pump()
 {
     if (!m_synchronised || !m_connection)
         return;
-    while (m_connection->bufferedBytes() < kSocketHighWater) {
+    // A send can lose the connection (retryLater clears m_synchronised): what
+    // is still queued waits for the next synchronisation.
+    while (m_synchronised && m_connection->bufferedBytes() < kSocketHighWater) {
         std::optional<OutgoingMessage> m = m_queue.pop();
         if (!m)
             break;

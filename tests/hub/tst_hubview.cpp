@@ -3,6 +3,7 @@
 // message not newer than the last one applied is discarded; UpdateMetric-{id}
 // broadcast to every client every 2 s) and can stall or turn hostile.
 #include "HubMessages.h"
+#include "HubView.h"
 #include "StreamHubClient.h"
 
 #include <QRandomGenerator>
@@ -12,42 +13,6 @@
 #include <unistd.h>
 
 namespace {
-
-bool resultOk(const QJsonObject &invoked)
-{
-    return invoked[QStringLiteral("ok")].toBool() && invoked[QStringLiteral("result")][QStringLiteral("success")].toBool();
-}
-
-// What a hub shows of a worker, and what `ctl list` says of it, in one form.
-QString shown(const QJsonValue &w)
-{
-    QStringList fields;
-    for (const char *name : {"name", "description", "command", "isEnabled", "watchdogEventCount", "state", "imgWatchdogEnabled",
-                             "imgWatchdogGraceTime", "imgWatchdogInterval", "streamer"})
-        fields << QString::fromUtf8(QJsonDocument(QJsonArray{w[QLatin1String(name)]}).toJson(QJsonDocument::Compact));
-    return fields.join(QLatin1Char(' '));
-}
-
-QHash<QString, QString> byId(const QJsonArray &workers)
-{
-    QHash<QString, QString> out;
-    for (const QJsonValue &w : workers)
-        out.insert(w[QStringLiteral("workerId")].toString(), shown(w));
-    return out;
-}
-
-// The workers on which the two views differ, each with both versions.
-QStringList differences(const QHash<QString, QString> &engine, const QHash<QString, QString> &hub)
-{
-    QStringList out;
-    for (auto it = engine.begin(); it != engine.end(); ++it)
-        if (hub.value(it.key()) != it.value())
-            out << QStringLiteral("%1: engine %2 / hub %3").arg(it.key(), it.value(), hub.value(it.key(), QStringLiteral("(missing)")));
-    for (auto it = hub.begin(); it != hub.end(); ++it)
-        if (!engine.contains(it.key()))
-            out << QStringLiteral("%1: only on the hub").arg(it.key());
-    return out;
-}
 
 struct ProcStatus {
     qint64 rssKb = 0;
@@ -138,11 +103,11 @@ class TestHubView : public QObject {
 
     QHash<QString, QString> engineView(const QString &dataDir)
     {
-        return byId(ctl(dataDir, {QStringLiteral("list")})[QStringLiteral("data")].toArray());
+        return shownById(ctl(dataDir, {QStringLiteral("list")})[QStringLiteral("data")].toArray());
     }
     QHash<QString, QString> hubView(const QString &engineId)
     {
-        return byId(m_client->view(engineId)[QStringLiteral("workers")].toArray());
+        return shownById(m_client->view(engineId)[QStringLiteral("workers")].toArray());
     }
 
 private Q_SLOTS:

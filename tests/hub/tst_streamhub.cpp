@@ -67,7 +67,7 @@ private Q_SLOTS:
         StreamHubClient hub(*m_hub);
         QTemporaryDir dir;
         auto engine = startEngine(dir.path(), {QStringLiteral("--demo"), QStringLiteral("--hub"), hubUrl()});
-        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 60000);
         const QString engineId = hub.engines().first();
 
         const auto registration = hub.received(QStringLiteral("RegisterEngineConnection"));
@@ -121,7 +121,7 @@ private Q_SLOTS:
         StreamHubClient hub(*m_hub);
         QTemporaryDir dir;
         auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
-        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 60000);
         const QString e = hub.engines().first();
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 10000);
 
@@ -235,7 +235,7 @@ private Q_SLOTS:
         startHub();
         StreamHubClient hub(*m_hub);
         auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
-        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 60000);
         const QString e = hub.engines().first();
 
         const QJsonObject events = hub.invoke(e, QStringLiteral("GetWorkerEventsWithLogs"), workerOperation(id));
@@ -280,7 +280,7 @@ private Q_SLOTS:
         startHub();
         StreamHubClient hub(*m_hub);
         auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
-        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 1, 60000);
         const QString e = hub.engines().first();
         auto heard = [&] {
             QSet<QString> ids;

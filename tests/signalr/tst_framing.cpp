@@ -528,6 +528,25 @@ private Q_SLOTS:
     c->stop();
     QCOMPARE(c->state(), HubConnection::State::Disconnected);
   }
+
+  void aWriteThatFindsTheServerGoneLosesTheConnectionCleanly() {
+    // A server that dies while the client writes: the client has not yet read
+    // the server's end, so its write fails, and the socket reports that from
+    // inside the write. The connection is lost there and then (the engine
+    // crashed here when StreamHub was killed under traffic).
+    RawHub hub;
+    auto c = client(hub, HubConnectionBuilder().withAutomaticReconnect(RetryPolicy::delays({5000})));
+    QVERIFY(connectTo(c.get()));
+    QSignalSpy reconnecting(c.get(), &HubConnection::reconnecting);
+    hub.last()->abort();
+    const QString payload(256 * 1024, QLatin1Char('x'));
+    for (int i = 0; i < 8 && reconnecting.isEmpty(); ++i)
+      c->send(QStringLiteral("Sink"), {payload}); // no event loop between: the writes find the end
+    QVERIFY(!reconnecting.isEmpty() || reconnecting.wait(5000));
+    QCOMPARE(c->state(), HubConnection::State::Reconnecting);
+    QCOMPARE(c->bufferedBytes(), 0);
+    c->send(QStringLiteral("Sink"), {payload}); // nowhere to go: dropped, not a crash
+  }
 };
 
 QTEST_MAIN(TestFraming)

@@ -46,6 +46,16 @@ bool TestHubProcess::isAvailable(QString *why) {
 
 bool TestHubProcess::isRequired() { return qEnvironmentVariableIntValue("SE_REQUIRE_TESTHUB") != 0; }
 
+QProcessEnvironment TestHubProcess::environment() {
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert(QStringLiteral("DOTNET_CLI_TELEMETRY_OPTOUT"), QStringLiteral("1"));
+  env.insert(QStringLiteral("DOTNET_NOLOGO"), QStringLiteral("1"));
+  env.insert(QStringLiteral("ASPNETCORE_ENVIRONMENT"), QStringLiteral("Production"));
+  // Sanitizer runtimes of the test must not leak into the .NET host.
+  env.remove(QStringLiteral("LD_PRELOAD"));
+  return env;
+}
+
 bool TestHubProcess::start(int port, int timeoutMs) {
   stop();
   m_output.clear();
@@ -56,13 +66,7 @@ bool TestHubProcess::start(int port, int timeoutMs) {
     m_error = why;
     return false;
   }
-  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-  env.insert(QStringLiteral("DOTNET_CLI_TELEMETRY_OPTOUT"), QStringLiteral("1"));
-  env.insert(QStringLiteral("DOTNET_NOLOGO"), QStringLiteral("1"));
-  env.insert(QStringLiteral("ASPNETCORE_ENVIRONMENT"), QStringLiteral("Production"));
-  // Sanitizer runtimes of the test must not leak into the .NET host.
-  env.remove(QStringLiteral("LD_PRELOAD"));
-  m_process.setProcessEnvironment(env);
+  m_process.setProcessEnvironment(environment());
   m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
   QStringList args{dllPath(), QStringLiteral("--urls"), QStringLiteral("%1://127.0.0.1:%2").arg(scheme()).arg(port)};
   if (!m_certificatePem.isEmpty())

@@ -39,6 +39,8 @@ public:
   static bool isAvailable(QString *why = nullptr);
   static bool isRequired();
   static QString dllPath();
+  // The hub's environment: quiet .NET, no sanitizer runtime of the test.
+  static QProcessEnvironment environment();
 
   // Serve HTTPS with these PEM files from the next start() on.
   void setTlsCertificate(const QString &certificatePem, const QString &privateKeyPem);
