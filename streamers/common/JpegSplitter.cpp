@@ -1,8 +1,19 @@
 #include "JpegSplitter.h"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace se::gst {
+
+namespace {
+
+const unsigned char *findFF(const unsigned char *from, qsizetype n)
+{
+    return static_cast<const unsigned char *>(std::memchr(from, 0xFF, size_t(n)));
+}
+
+} // namespace
 
 JpegSplitter::JpegSplitter(qsizetype maxPictureBytes) : m_max(maxPictureBytes) {}
 
@@ -13,10 +24,10 @@ void JpegSplitter::reset()
     m_state = State::Seek;
 }
 
-void JpegSplitter::drop()
+void JpegSplitter::drop(qsizetype pendingBytes)
 {
     ++m_dropped;
-    m_skipped += m_buf.size();
+    m_skipped += m_buf.size() + pendingBytes;
     m_buf.clear();
     m_overflow = false;
     m_state = State::Seek;
@@ -44,19 +55,21 @@ void JpegSplitter::rescan(QList<QByteArray> *out)
     --m_depth;
 }
 
-void JpegSplitter::beginPicture()
+qsizetype JpegSplitter::beginPicture(qsizetype d8)
 {
     m_buf.clear();
     m_innerSoi = false;
     m_overflow = false;
-    m_buf.append(char(0xFF));
-    m_buf.append(char(0xD8));
     m_state = State::Marker;
+    if (d8 > 0)
+        return d8 - 1; // its FF is in this chunk too
+    m_buf.append(char(0xFF)); // the FF ended the chunk before
+    return d8;
 }
 
-void JpegSplitter::append(const char *p, qsizetype n)
+void JpegSplitter::keep(const char *p, qsizetype n)
 {
-    if (m_overflow)
+    if (m_overflow || n <= 0)
         return;
     if (m_buf.size() + n > m_max) {
         // Too large to be a thumbnail: stop keeping it, resynchronise later.
@@ -66,19 +79,30 @@ void JpegSplitter::append(const char *p, qsizetype n)
     m_buf.append(p, n);
 }
 
+// The picture in progress is m_buf followed by data[from, i): bytes are only
+// looked at where they lie and copied as whole spans, when the chunk ends, the
+// picture ends, or the structure breaks (never one at a time).
 void JpegSplitter::feed(const char *data, qsizetype size, QList<QByteArray> *out)
 {
     const auto *p = reinterpret_cast<const unsigned char *>(data);
     qsizetype i = 0;
+    qsizetype from = 0;
+    // The structure broke at i: keep what was taken, look at it again; the
+    // byte at i is read again after whatever the rescan left.
+    auto broke = [&] {
+        keep(data + from, i - from);
+        rescan(out);
+        from = i;
+    };
     while (i < size) {
         switch (m_state) {
         case State::Seek: {
-            const void *ff = std::memchr(p + i, 0xFF, size_t(size - i));
+            const unsigned char *ff = findFF(p + i, size - i);
             if (!ff) {
                 m_skipped += size - i;
                 return;
             }
-            const qsizetype at = static_cast<const unsigned char *>(ff) - p;
+            const qsizetype at = ff - p;
             m_skipped += at - i;
             i = at + 1;
             m_state = State::SeekFF;
@@ -87,8 +111,8 @@ void JpegSplitter::feed(const char *data, qsizetype size, QList<QByteArray> *out
         case State::SeekFF: {
             const unsigned char b = p[i];
             if (b == 0xD8) {
+                from = beginPicture(i);
                 ++i;
-                beginPicture();
             } else if (b == 0xFF) {
                 ++m_skipped;
                 ++i;
@@ -98,55 +122,42 @@ void JpegSplitter::feed(const char *data, qsizetype size, QList<QByteArray> *out
             }
             break;
         }
-        case State::Marker: {
+        case State::Marker:
             if (p[i] != 0xFF) {
-                rescan(out); // not a marker where one must be: broken picture
-                break;       // this byte is read again
+                broke(); // not a marker where one must be: broken picture
+                break;
             }
-            append(reinterpret_cast<const char *>(p + i), 1);
             ++i;
             m_state = State::MarkerFF;
             break;
-        }
         case State::MarkerFF:
         case State::EntropyFF: {
             const unsigned char b = p[i];
             const bool entropy = m_state == State::EntropyFF;
             if (b == 0xFF) { // fill byte
-                append(reinterpret_cast<const char *>(p + i), 1);
                 ++i;
                 break;
             }
             if (b == 0xD8) { // a new SOI: the picture before it was cut off
-                drop();
+                drop(i > from ? i - 1 - from : 0);
+                from = beginPicture(i);
                 ++i;
-                beginPicture();
                 break;
             }
             if (entropy && (b == 0x00 || (b >= 0xD0 && b <= 0xD7))) {
-                append(reinterpret_cast<const char *>(p + i), 1);
                 ++i;
                 m_state = State::Entropy;
                 break;
             }
             if (b == 0xD9) { // EOI
-                append(reinterpret_cast<const char *>(p + i), 1);
                 ++i;
-                if (m_overflow) {
-                    drop();
-                } else {
-                    out->append(m_buf);
-                    ++m_pictures;
-                    m_buf.clear();
-                    m_state = State::Seek;
-                }
+                endPicture(data + from, i - from, out);
                 break;
             }
             if (b == 0x00 || (!entropy && b >= 0xD0 && b <= 0xD7)) {
-                rescan(out); // no such marker here
+                broke(); // no such marker here
                 break;
             }
-            append(reinterpret_cast<const char *>(p + i), 1);
             ++i;
             if (b == 0x01 || (b >= 0xD0 && b <= 0xD7)) { // standalone markers
                 m_state = State::Marker;
@@ -158,16 +169,14 @@ void JpegSplitter::feed(const char *data, qsizetype size, QList<QByteArray> *out
         }
         case State::Len1:
             m_len = int(p[i]) << 8;
-            append(reinterpret_cast<const char *>(p + i), 1);
             ++i;
             m_state = State::Len2;
             break;
         case State::Len2:
             m_len |= int(p[i]);
-            append(reinterpret_cast<const char *>(p + i), 1);
             ++i;
             if (m_len < 2) {
-                rescan(out);
+                broke();
                 break;
             }
             m_remaining = m_len - 2;
@@ -180,40 +189,42 @@ void JpegSplitter::feed(const char *data, qsizetype size, QList<QByteArray> *out
             // an SOI whose picture does not end inside the segment means the
             // segment's length swallowed the start of the next picture.
             const bool app = (m_marker >= 0xE0 && m_marker <= 0xEF) || m_marker == 0xFE;
-            bool broken = false;
-            qsizetype k = 0;
+            qsizetype brokenAt = -1;
+            // FF D8 / FF D9 at k (k in [0, n)): the FF may be the byte before.
+            auto marker = [&](qsizetype k) {
+                const unsigned char b = p[i + k];
+                if (b == 0xD8 && !app) {
+                    brokenAt = k;
+                    return false;
+                }
+                if (b == 0xD8)
+                    m_innerSoi = true;
+                else if (b == 0xD9 && m_innerSoi)
+                    m_innerSoi = false; // the embedded picture ended
+                return true;
+            };
             if (!m_overflow) {
-                for (; k < n; ++k) {
-                    const unsigned char b = p[i + k];
-                    if (b != 0xD8 && b != 0xD9)
-                        continue;
-                    const bool afterFF = k > 0 ? p[i + k - 1] == 0xFF
-                                               : (!m_buf.isEmpty() && quint8(m_buf.back()) == 0xFF);
-                    if (!afterFF)
-                        continue;
-                    if (b == 0xD8 && !app) {
-                        broken = true;
+                const bool prevFF = i > from ? p[i - 1] == 0xFF : (!m_buf.isEmpty() && quint8(m_buf.back()) == 0xFF);
+                bool go = !prevFF || marker(0);
+                for (const unsigned char *ff = findFF(p + i, n); go && ff;) {
+                    const qsizetype k = ff - (p + i) + 1;
+                    if (k >= n)
                         break;
-                    }
-                    if (b == 0xD8)
-                        m_innerSoi = true;
-                    else if (m_innerSoi)
-                        m_innerSoi = false; // the embedded picture ended
+                    go = marker(k);
+                    ff = findFF(p + i + k, n - k);
                 }
             }
-            if (broken) {
-                append(reinterpret_cast<const char *>(p + i), k);
-                i += k;
-                rescan(out);
+            if (brokenAt >= 0) {
+                i += brokenAt;
+                broke();
                 break;
             }
-            append(reinterpret_cast<const char *>(p + i), n);
             i += n;
             m_remaining -= n;
             if (m_remaining == 0) {
                 if (m_innerSoi) {
                     m_innerSoi = false;
-                    rescan(out);
+                    broke();
                     break;
                 }
                 // A segment that ends in FF leaves a marker half read; in valid
@@ -228,19 +239,33 @@ void JpegSplitter::feed(const char *data, qsizetype size, QList<QByteArray> *out
             break;
         }
         case State::Entropy: {
-            const void *ff = std::memchr(p + i, 0xFF, size_t(size - i));
-            const qsizetype end = ff ? static_cast<const unsigned char *>(ff) - p : size;
-            append(reinterpret_cast<const char *>(p + i), end - i);
-            i = end;
-            if (ff) {
-                append(reinterpret_cast<const char *>(p + i), 1);
-                ++i;
-                m_state = State::EntropyFF;
+            const unsigned char *ff = findFF(p + i, size - i);
+            if (!ff) {
+                i = size;
+                break;
             }
+            i = ff - p + 1;
+            m_state = State::EntropyFF;
             break;
         }
         }
     }
+    if (inPicture())
+        keep(data + from, size - from);
+}
+
+void JpegSplitter::endPicture(const char *tail, qsizetype n, QList<QByteArray> *out)
+{
+    if (m_buf.isEmpty() && !m_overflow && n <= m_max) {
+        out->append(QByteArray(tail, n)); // the whole picture in this chunk: one copy
+    } else {
+        keep(tail, n);
+        if (m_overflow)
+            return drop();
+        out->append(std::exchange(m_buf, {}));
+    }
+    ++m_pictures;
+    m_state = State::Seek;
 }
 
 } // namespace se::gst

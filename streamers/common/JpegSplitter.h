@@ -16,6 +16,11 @@ namespace se::gst {
 // SOI to EOI; a picture broken off by garbage or by a new SOI is dropped, bytes
 // outside pictures are skipped until the next SOI, and a picture larger than
 // `maxPictureBytes` is dropped so the buffer stays bounded.
+//
+// Bytes are scanned where they lie (memchr for FF in entropy-coded data and in
+// segments) and copied as whole spans: a picture that lies within one chunk is
+// copied once, straight out of it; only a picture cut by the end of a chunk is
+// kept in a buffer, one append per chunk.
 class JpegSplitter {
 public:
     explicit JpegSplitter(qsizetype maxPictureBytes = 8 * 1024 * 1024);
@@ -34,10 +39,11 @@ public:
 
 private:
     enum class State { Seek, SeekFF, Marker, MarkerFF, Len1, Len2, Segment, Entropy, EntropyFF };
-    void drop();
+    void drop(qsizetype pendingBytes = 0);
     void rescan(QList<QByteArray> *out);
-    void beginPicture();
-    void append(const char *p, qsizetype n);
+    qsizetype beginPicture(qsizetype d8); // where the picture starts in the chunk
+    void endPicture(const char *tail, qsizetype n, QList<QByteArray> *out);
+    void keep(const char *p, qsizetype n);
 
     qsizetype m_max;
     State m_state = State::Seek;

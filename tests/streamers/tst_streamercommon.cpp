@@ -110,6 +110,19 @@ private Q_SLOTS:
         }
     }
 
+    void everyPairOfSplitPoints()
+    {
+        // Three reads, cut at every pair of offsets: a picture that starts in
+        // one read, goes through the next and ends in the third, and every
+        // marker, length and FF cut between reads.
+        const QList<QByteArray> pics{synthetic(), m_thumb, synthetic()};
+        const QByteArray stream = pics.at(0) + pics.at(1) + pics.at(2);
+        for (qsizetype a = 1; a < stream.size(); ++a)
+            for (qsizetype b = a + 1; b < stream.size(); ++b)
+                if (split(stream, {a, b}) != pics)
+                    QFAIL(qPrintable(QStringLiteral("wrong pictures when cut at %1 and %2").arg(a).arg(b)));
+    }
+
     void everyFixedChunkSize()
     {
         for (qsizetype size = 1; size <= 257; ++size) {
