@@ -5,8 +5,6 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
-#include <QPointer>
-#include <QSocketNotifier>
 #include <QStandardPaths>
 
 #include <cerrno>
@@ -29,7 +27,6 @@ namespace se::gst {
 namespace {
 
 constexpr qsizetype kMaxLine = 64 * 1024;
-constexpr qint64 kNoJpegAfter = 4 * 1024 * 1024;
 
 int pidfdOpen(pid_t pid)
 {
@@ -137,11 +134,9 @@ void GstProcessStreamer::start(const StreamerConfig &config)
     m_error.clear();
     m_stopRequested = m_eos = m_playing = m_flowing = m_producing = m_pictureSeen = false;
     m_thumbs = -1;
-    m_warnedNoJpeg = false;
     m_protoBuf.clear();
     m_outBuf.clear();
     m_pendingPicture.clear();
-    m_splitter = JpegSplitter();
 
     QStringList args;
     QString error;
@@ -152,6 +147,11 @@ void GstProcessStreamer::start(const StreamerConfig &config)
     const QString host = hostExecutable();
     if (host.isEmpty())
         return failLater(QStringLiteral("the worker host se-gst-host was not found (next to the engine, or set SE_GST_HOST)"));
+    if (!m_reader)
+        m_reader = ChildReader::shared();
+    if (!m_reader->isValid())
+        return failLater(QStringLiteral("could not start the thread that reads the pipeline processes: %1")
+                             .arg(QString::fromLocal8Bit(strerror(errno))));
 
     // Pipes: [0] read end (ours), [1] write end (the child's).
     int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
@@ -233,21 +233,14 @@ void GstProcessStreamer::start(const StreamerConfig &config)
         return failLater(QStringLiteral("could not start %1: %2").arg(host, QString::fromLocal8Bit(strerror(rc))));
     }
     m_pid = pid;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 3; ++i)
         m_fds[i] = pipes[i][0];
-        auto *n = new QSocketNotifier(m_fds[i], QSocketNotifier::Read, this);
-        const auto which = Stream(i);
-        connect(n, &QSocketNotifier::activated, this, [this, which] { onReadable(which); });
-        m_notifiers[i] = n;
-    }
     m_pidfd = pidfdOpen(pid);
-    if (m_pidfd >= 0) {
+    if (m_pidfd >= 0)
         ::fcntl(m_pidfd, F_SETFD, FD_CLOEXEC);
-        m_exitNotifier = new QSocketNotifier(m_pidfd, QSocketNotifier::Read, this);
-        connect(m_exitNotifier, &QSocketNotifier::activated, this, &GstProcessStreamer::onChildExited);
-    } else {
+    else
         m_reapPoll.start(); // no pidfd: poll waitpid
-    }
+    m_readerKey = m_reader->add(this, m_fds, m_pidfd);
     Q_EMIT logLine(LogLevel::Debug, QStringLiteral("pipeline process %1 started: %2").arg(pid).arg(host));
 }
 
@@ -268,67 +261,55 @@ void GstProcessStreamer::killGroup(int sig)
         ::kill(-m_pid, sig);
 }
 
-void GstProcessStreamer::onReadable(Stream which)
+void GstProcessStreamer::childMail(ChildMail &mail)
 {
-    if (!drain(which)) {
-        auto *&n = m_notifiers[int(which)];
-        if (n)
-            n->setEnabled(false);
-    }
+    if (m_pid <= 0)
+        return;
+    handleMail(mail);
+    if (mail.exited)
+        onChildExited();
 }
 
-bool GstProcessStreamer::drain(Stream which)
+void GstProcessStreamer::handleMail(ChildMail &mail)
 {
-    const int fd = m_fds[int(which)];
-    if (fd < 0)
-        return false;
-    char buf[65536];
+    // State first, then the picture (which may make it "producing").
+    if (!mail.proto.isEmpty())
+        handleText(Stream::Proto, mail.proto);
+    if (!mail.output.isEmpty())
+        handleText(Stream::Output, mail.output);
+    if (mail.noJpegBytes > 0)
+        Q_EMIT logLine(LogLevel::Warning, QStringLiteral("fdsink fd=2 writes no JPEG pictures (%1 bytes without one); "
+                                                         "end the branch with jpegenc for thumbnails")
+                                              .arg(mail.noJpegBytes));
+    m_superseded += mail.superseded;
+    if (!mail.picture.isEmpty())
+        handlePicture(mail.picture);
+}
+
+void GstProcessStreamer::handleText(Stream which, const QByteArray &bytes)
+{
+    QByteArray &acc = which == Stream::Proto ? m_protoBuf : m_outBuf;
+    acc.append(bytes);
+    qsizetype start = 0;
     for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno == EAGAIN || errno == EWOULDBLOCK;
-        }
-        if (n == 0)
-            return false;
-        if (which == Stream::Jpeg) {
-            QList<QByteArray> pictures;
-            m_splitter.feed(buf, n, &pictures);
-            if (!pictures.isEmpty())
-                handlePictures(pictures);
-            else if (!m_warnedNoJpeg && m_splitter.pictures() == 0 && m_splitter.skippedBytes() > kNoJpegAfter) {
-                m_warnedNoJpeg = true;
-                Q_EMIT logLine(LogLevel::Warning,
-                               QStringLiteral("fdsink fd=2 writes no JPEG pictures (%1 bytes without one); "
-                                              "end the branch with jpegenc for thumbnails")
-                                   .arg(m_splitter.skippedBytes()));
-            }
-            continue;
-        }
-        QByteArray &acc = which == Stream::Proto ? m_protoBuf : m_outBuf;
-        acc.append(buf, n);
-        qsizetype start = 0;
-        for (;;) {
-            const qsizetype nl = acc.indexOf('\n', start);
-            if (nl < 0)
-                break;
-            const QByteArray line = acc.mid(start, nl - start);
-            start = nl + 1;
-            if (which == Stream::Proto)
-                handleProtoLine(line);
-            else
-                handleOutputLine(line);
-        }
-        acc.remove(0, start);
-        if (acc.size() > kMaxLine) { // a line without end: take it as it is
-            const QByteArray line = acc;
-            acc.clear();
-            if (which == Stream::Proto)
-                handleProtoLine(line);
-            else
-                handleOutputLine(line);
-        }
+        const qsizetype nl = acc.indexOf('\n', start);
+        if (nl < 0)
+            break;
+        const QByteArray line = acc.mid(start, nl - start);
+        start = nl + 1;
+        if (which == Stream::Proto)
+            handleProtoLine(line);
+        else
+            handleOutputLine(line);
+    }
+    acc.remove(0, start);
+    while (acc.size() > kMaxLine) { // a line without end: take it as it is
+        const QByteArray line = acc.left(kMaxLine);
+        acc.remove(0, kMaxLine);
+        if (which == Stream::Proto)
+            handleProtoLine(line);
+        else
+            handleOutputLine(line);
     }
 }
 
@@ -381,15 +362,15 @@ void GstProcessStreamer::handleOutputLine(const QByteArray &line)
         Q_EMIT logLine(LogLevel::Information, QString::fromUtf8(l));
 }
 
-void GstProcessStreamer::handlePictures(QList<QByteArray> &pictures)
+void GstProcessStreamer::handlePicture(const QByteArray &jpeg)
 {
     m_pictureSeen = true;
     if (!m_producing) {
-        m_pendingPicture = pictures.last();
+        m_pendingPicture = jpeg;
         maybeProducing();
         return;
     }
-    Q_EMIT picture(pictures.last()); // only the newest of what arrived together
+    Q_EMIT picture(jpeg); // the newest of what arrived since the last one
 }
 
 void GstProcessStreamer::maybeProducing()
@@ -429,9 +410,10 @@ void GstProcessStreamer::onChildExited()
     m_reapPoll.stop();
 
     // What the child wrote before it went is still in the pipes: state first,
-    // then its last pictures (which may make it "producing" after all).
-    for (Stream s : {Stream::Proto, Stream::Output, Stream::Jpeg})
-        drain(s);
+    // then its last picture (which may make it "producing" after all).
+    ChildMail rest = m_reader->drain(m_readerKey);
+    rest.exited = false; // this is the exit
+    handleMail(rest);
     if (!m_protoBuf.isEmpty())
         handleProtoLine(std::exchange(m_protoBuf, {}));
     if (!m_outBuf.isEmpty())
@@ -470,17 +452,9 @@ void GstProcessStreamer::onChildExited()
 
 void GstProcessStreamer::closeAll()
 {
-    for (auto *&n : m_notifiers) {
-        if (n) {
-            n->setEnabled(false);
-            n->deleteLater();
-            n = nullptr;
-        }
-    }
-    if (m_exitNotifier) {
-        m_exitNotifier->setEnabled(false);
-        m_exitNotifier->deleteLater();
-        m_exitNotifier = nullptr;
+    if (m_readerKey) {
+        m_reader->remove(m_readerKey); // synchronous: then the descriptors are ours alone
+        m_readerKey = 0;
     }
     for (int &fd : m_fds) {
         if (fd >= 0)

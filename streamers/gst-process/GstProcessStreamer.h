@@ -1,15 +1,14 @@
 #pragma once
 
-#include "JpegSplitter.h"
+#include "ChildReader.h"
 #include "StreamerBase.h"
 
 #include <QByteArray>
-#include <QElapsedTimer>
 #include <QTimer>
 
-#include <sys/types.h>
+#include <memory>
 
-class QSocketNotifier;
+#include <sys/types.h>
 
 namespace se::gst {
 
@@ -19,11 +18,13 @@ namespace se::gst {
 //
 // The child writes JPEGs to one pipe, structured state (log lines with their
 // levels, pipeline state, errors, EOS, first buffer) to another, and anything
-// else it prints to a third. Everything is read on the main thread through
-// socket notifiers; the child's exit is seen through a pidfd at once and the
-// child is always reaped. stop() sends SIGTERM to the process group (the host
+// else it prints to a third. The pipes and the child's pidfd are watched off
+// the event loop by the process's ChildReader (one epoll thread for every
+// child), which hands whole JPEGs (the newest), text and the exit over to the
+// main thread in batches; the main loop holds no descriptor per child. The
+// exit is seen at once and the child is always reaped here. stop() sends SIGTERM to the process group (the host
 // then sends EOS and goes to NULL) and SIGKILL after a deadline.
-class GstProcessStreamer : public StreamerBase {
+class GstProcessStreamer : public StreamerBase, private ChildReader::Client {
     Q_OBJECT
 public:
     explicit GstProcessStreamer(QObject *parent = nullptr);
@@ -40,14 +41,18 @@ public:
 
     // For tests: the child's process id (process group), or -1.
     pid_t childPid() const { return m_pid; }
+    // Pictures of this streamer the reader replaced by a newer one before the
+    // main thread took them (never emitted), over its life.
+    qint64 supersededPictures() const { return m_superseded; }
 
 private:
-    enum class Stream { Proto, Jpeg, Output };
-    void onReadable(Stream which);
-    bool drain(Stream which); // false on EOF
+    enum class Stream { Proto = ChildReader::Proto, Jpeg = ChildReader::Jpeg, Output = ChildReader::Output };
+    void childMail(ChildMail &mail) override;
+    void handleMail(ChildMail &mail);
+    void handleText(Stream which, const QByteArray &bytes);
     void handleProtoLine(const QByteArray &line);
     void handleOutputLine(const QByteArray &line);
-    void handlePictures(QList<QByteArray> &pictures);
+    void handlePicture(const QByteArray &picture);
     void maybeProducing();
     void onChildExited();
     void killGroup(int sig);
@@ -57,11 +62,10 @@ private:
     pid_t m_pid = -1;
     int m_pidfd = -1;
     int m_fds[3] = {-1, -1, -1};
-    QSocketNotifier *m_notifiers[3] = {nullptr, nullptr, nullptr};
-    QSocketNotifier *m_exitNotifier = nullptr;
+    std::shared_ptr<ChildReader> m_reader; // taken at the first start
+    quint64 m_readerKey = 0;               // this run's child in m_reader, or 0
     QTimer m_killTimer;   // SIGKILL after the stop (or error) deadline
     QTimer m_reapPoll;    // only without pidfd support
-    JpegSplitter m_splitter;
     QByteArray m_protoBuf;
     QByteArray m_outBuf;
     QByteArray m_pendingPicture; // the first picture waits for PLAYING
@@ -73,7 +77,7 @@ private:
     int m_thumbs = -1;
     bool m_producing = false;
     bool m_pictureSeen = false;
-    bool m_warnedNoJpeg = false;
+    qint64 m_superseded = 0;
 };
 
 } // namespace se::gst

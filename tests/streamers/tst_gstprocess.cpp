@@ -4,11 +4,13 @@
 #include "StreamerTestKit.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QGuiApplication>
 #include <QScopeGuard>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -22,6 +24,17 @@ class TestGstProcess : public QObject {
     StreamerPlugin *m_plugin = nullptr;
 
     std::unique_ptr<Streamer> make() { return m_plugin->create(); }
+    // Threads of this process with that name (the reader is "se-gst-reader").
+    static int threadsNamed(const QByteArray &name)
+    {
+        int n = 0;
+        for (const QString &t : QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(t));
+            if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+                ++n;
+        }
+        return n;
+    }
     static int onlyChild()
     {
         const QList<int> kids = childProcesses();
@@ -180,6 +193,52 @@ private Q_SLOTS:
         s->stop();
         QTRY_COMPARE_WITH_TIMEOUT(r.stoppedCount, 1, kWait);
         ::close(leaky);
+    }
+
+    void manyChildrenShareOneReaderThread()
+    {
+        // Every child's pipes are read by one thread, made with the first
+        // streamer and joined with the last; a child killed among many is
+        // seen, once, and the others go on.
+        QCOMPARE(threadsNamed("se-gst-reader"), 0);
+        constexpr int kChildren = 12;
+        std::vector<std::unique_ptr<Streamer>> streamers;
+        std::vector<std::unique_ptr<Recorder>> recorders;
+        for (int i = 0; i < kChildren; ++i) {
+            streamers.push_back(make());
+            recorders.push_back(std::make_unique<Recorder>(streamers.back().get()));
+            streamers.back()->start(config(kLight, QStringLiteral("w%1").arg(i)));
+        }
+        auto allHave = [&](int pictures) {
+            return std::all_of(recorders.begin(), recorders.end(),
+                               [pictures](const auto &r) { return r->pictures >= pictures || r->terminated(); });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allHave(2), 4 * kWait);
+        for (const auto &r : recorders)
+            QVERIFY2(!r->terminated(), qPrintable(r->failReason));
+        QCOMPARE(threadsNamed("se-gst-reader"), 1);
+
+        const QList<int> kids = childProcesses();
+        QCOMPARE(kids.size(), kChildren);
+        std::vector<int> before;
+        for (const auto &r : recorders)
+            before.push_back(r->pictures);
+        QCOMPARE(::kill(kids.first(), SIGKILL), 0);
+        auto failed = [&] {
+            return int(std::count_if(recorders.begin(), recorders.end(), [](const auto &r) { return r->failedCount > 0; }));
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(failed(), 1, kWait);
+        for (int i = 0; i < kChildren; ++i)
+            if (!recorders[i]->failedCount)
+                QTRY_VERIFY_WITH_TIMEOUT(recorders[i]->pictures >= before[i] + 2, kWait);
+        QCOMPARE(failed(), 1);
+        for (const auto &r : recorders) {
+            QVERIFY(r->terminals() <= 1);
+            QVERIFY2(r->contractBroken.isEmpty(), qPrintable(r->contractBroken));
+        }
+
+        streamers.clear(); // the last one joins the reader
+        QCOMPARE(threadsNamed("se-gst-reader"), 0);
     }
 
     void destroyingARunningStreamerLeavesNoChild()
