@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <utility>
 
 #include <pthread.h>
@@ -16,6 +17,9 @@ namespace se::gst {
 namespace {
 
 constexpr int kPidfd = 3; // the fourth thing watched per child
+constexpr quint64 kWakeTag = 0;  // the stop
+constexpr quint64 kExitsTag = 1; // the set of pidfds (key 0 is no child's)
+constexpr int kBatchWaitMs = 4;
 constexpr size_t kReadChunk = 128 * 1024;
 constexpr int kReadsPerWakeup = 8; // then the others get their turn (level-triggered)
 
@@ -54,14 +58,23 @@ std::shared_ptr<ChildReader> ChildReader::shared()
 ChildReader::ChildReader() : m_inbox(new QObject)
 {
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_exits = ::epoll_create1(EPOLL_CLOEXEC);
     m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (m_epoll < 0 || m_wake < 0)
+    if (m_epoll < 0 || m_exits < 0 || m_wake < 0)
         return;
+    // The wake-up is in both sets; the set of pidfds is one more thing the
+    // whole set watches (nested epoll).
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.u64 = 0;
-    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev) != 0)
+    ev.data.u64 = kWakeTag;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev) != 0 || ::epoll_ctl(m_exits, EPOLL_CTL_ADD, m_wake, &ev) != 0)
         return;
+    ev.data.u64 = kExitsTag;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_exits, &ev) != 0)
+        return;
+    m_batchWait = std::chrono::milliseconds(
+        qEnvironmentVariableIsSet("SE_GST_READER_BATCH_MS") ? qEnvironmentVariableIntValue("SE_GST_READER_BATCH_MS")
+                                                             : kBatchWaitMs);
     m_thread = std::thread([this] { run(); });
 }
 
@@ -74,7 +87,7 @@ ChildReader::~ChildReader()
         }
         m_thread.join();
     }
-    for (int fd : {m_epoll, m_wake})
+    for (int fd : {m_epoll, m_exits, m_wake})
         if (fd >= 0)
             ::close(fd);
     // Queued deliveries go with their context. Inside one (the last client
@@ -99,7 +112,7 @@ quint64 ChildReader::add(Client *client, const int (&pipes)[3], int pidfd)
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.u64 = tag(key, i);
-        if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) == 0)
+        if (::epoll_ctl(i == kPidfd ? m_exits : m_epoll, EPOLL_CTL_ADD, fd, &ev) == 0)
             c->fds[i] = fd;
     }
     std::lock_guard<std::mutex> mail(m_mailMutex);
@@ -107,9 +120,9 @@ quint64 ChildReader::add(Client *client, const int (&pipes)[3], int pidfd)
     return key;
 }
 
-void ChildReader::unwatch(int fd)
+void ChildReader::unwatch(int which, int fd)
 {
-    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+    ::epoll_ctl(which == kPidfd ? m_exits : m_epoll, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void ChildReader::remove(quint64 key)
@@ -119,9 +132,9 @@ void ChildReader::remove(quint64 key)
     auto it = m_channels.find(key);
     if (it == m_channels.end())
         return;
-    for (int fd : it->second->fds)
-        if (fd >= 0)
-            unwatch(fd); // a paused pipe is not watched: ENOENT, harmless
+    for (int i = 0; i < 4; ++i)
+        if (it->second->fds[i] >= 0)
+            unwatch(i, it->second->fds[i]); // a paused pipe is not watched: ENOENT, harmless
     m_channels.erase(it);
 }
 
@@ -188,7 +201,7 @@ bool ChildReader::readPipe(Channel &c, int which, std::vector<char> &buf)
 
     std::lock_guard<std::mutex> lock(m_mailMutex);
     if (eof) {
-        unwatch(fd); // a closed pipe would fire for ever; the client closes it
+        unwatch(which, fd); // a closed pipe would fire for ever; the client closes it
         c.fds[which] = -1;
         c.paused[which] = false;
         more = false;
@@ -208,7 +221,7 @@ bool ChildReader::readPipe(Channel &c, int which, std::vector<char> &buf)
         acc += text;
         if (acc.size() > kTextCap && !eof && !c.paused[which]) {
             c.paused[which] = true; // taken up again when the main thread took the text
-            unwatch(fd);
+            unwatch(which, fd);
             more = false;
         }
     }
@@ -226,20 +239,44 @@ void ChildReader::run()
     std::vector<epoll_event> events(256);
     while (!m_stopping) {
         const int n = ::epoll_wait(m_epoll, events.data(), int(events.size()), -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0 && errno != EINTR)
             return; // EBADF/EINVAL: nothing sensible left to do
+        if (n > 0 && !readBatch(events.data(), n, buf))
+            return;
+        // The next batch gathers for a few milliseconds: a wake-up per
+        // batch, not per picture. Exits are not kept waiting.
+        const auto until = std::chrono::steady_clock::now() + m_batchWait;
+        for (;;) {
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+            if (left <= 0)
+                break;
+            const int k = ::epoll_wait(m_exits, events.data(), int(events.size()), int(left));
+            if (k < 0 && errno != EINTR)
+                return;
+            if (k > 0 && !readBatch(events.data(), k, buf))
+                return;
         }
+    }
+}
+
+bool ChildReader::readBatch(const epoll_event *events, int n, std::vector<char> &buf)
+{
+    bool exits = false;
+    {
         std::lock_guard<std::mutex> io(m_ioMutex);
         if (m_stopping)
-            return;
+            return false;
         for (int e = 0; e < n; ++e) {
             const quint64 t = events[e].data.u64;
-            if (t == 0) {
+            if (t == kWakeTag) {
                 quint64 count;
                 while (::read(m_wake, &count, sizeof count) < 0 && errno == EINTR) {
                 }
+                continue;
+            }
+            if (t == kExitsTag) {
+                exits = true;
                 continue;
             }
             auto it = m_channels.find(t >> 2);
@@ -257,7 +294,7 @@ void ChildReader::run()
             // first, then the exit (the client reaps it).
             {
                 std::lock_guard<std::mutex> mail(m_mailMutex);
-                unwatch(c.fds[kPidfd]);
+                unwatch(kPidfd, c.fds[kPidfd]);
                 c.fds[kPidfd] = -1;
             }
             for (int p : {int(Proto), int(Output), int(Jpeg)})
@@ -270,10 +307,17 @@ void ChildReader::run()
                 m_dirty.push_back(c.key);
             }
         }
-        std::lock_guard<std::mutex> mail(m_mailMutex);
-        if (!m_dirty.empty())
-            postLocked();
     }
+    if (exits) { // pidfds fired: take them in this batch
+        epoll_event more[64];
+        const int k = ::epoll_wait(m_exits, more, 64, 0);
+        if (k > 0 && !readBatch(more, k, buf))
+            return false;
+    }
+    std::lock_guard<std::mutex> mail(m_mailMutex);
+    if (!m_dirty.empty())
+        postLocked();
+    return true;
 }
 
 void ChildReader::postLocked()

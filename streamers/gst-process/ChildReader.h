@@ -5,6 +5,7 @@
 #include <QByteArray>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,7 @@
 #include <vector>
 
 class QObject;
+struct epoll_event;
 
 namespace se::gst {
 
@@ -36,7 +38,11 @@ struct ChildMail {
 // thread reads big chunks, cuts JPEGs (JpegSplitter), keeps only the newest
 // picture per child (counting the ones it replaced) and wakes the main thread
 // once per batch, however many children the batch touched; there each client
-// gets its mail through Client::childMail().
+// gets its mail through Client::childMail(). After a batch it lets the next
+// gather for 4 ms (SE_GST_READER_BATCH_MS), waking meanwhile only for an exit
+// (the pidfds are a set of their own inside the whole set): with 256 children
+// at 5 pictures/s that is some 250 wake-ups a second instead of 1280, and an
+// exit is still seen at once.
 //
 // Shared by the streamers of a process (shared()): made with the first,
 // its thread joined when the last one goes. Registration and removal are on
@@ -84,13 +90,16 @@ private:
     ChildReader();
     struct Channel;
     void run();
+    bool readBatch(const ::epoll_event *events, int n, std::vector<char> &buf); // false: stop
     bool readPipe(Channel &c, int which, std::vector<char> &buf); // true if something new for the mail
-    void unwatch(int fd);
+    void unwatch(int which, int fd);
     void postLocked(); // m_mailMutex held
     void deliver();
 
-    int m_epoll = -1;
+    int m_epoll = -1; // the pipes, the set of pidfds, the wake-up
+    int m_exits = -1; // the pidfds, the wake-up
     int m_wake = -1;
+    std::chrono::milliseconds m_batchWait{0};
     std::atomic<bool> m_stopping{false};
     std::thread m_thread;
     std::weak_ptr<ChildReader> m_self;
