@@ -4,9 +4,16 @@
 // start -> first picture, stop, and kill -> detected -> first picture again.
 //
 //   SE_BUILD_DIR=build-gst build-gst/bin/bench_gststreamers [--sizes 1,8,32,64] [--seconds 5] [--kills 5]
+//       [--pipeline light|tiny] [--kinds GstStreamer,gst-launch-1.0]
 //
-// CPU is in percent of one core per worker: the engine's own CPU plus its
+// `tiny` (160x90 at 5 fps, every frame a thumbnail) makes 256 workers fit on
+// two cores; `--kinds` runs only the kinds named (default: all three).
+//
+// CPU per worker is in percent of one core: the engine's own CPU plus its
 // children's, over the measuring window, divided by the number of workers.
+// Beside it, in percent of one core in all: the engine process alone (this
+// program: the streamers, or the QProcesses reading gst-launch-1.0's stderr)
+// and its children together.
 // PSS per worker is the growth of the engine's PSS plus the children's PSS,
 // divided by the number of workers (after a warm-up has loaded GStreamer once).
 
@@ -39,6 +46,9 @@ namespace {
 const QString kLight = QStringLiteral(
     "videotestsrc is-live=true ! video/x-raw,framerate=25/1,width=320,height=180 ! videorate ! "
     "video/x-raw,framerate=5/1 ! jpegenc ! fdsink fd=2");
+const QString kTiny = QStringLiteral(
+    "videotestsrc is-live=true ! video/x-raw,framerate=5/1,width=160,height=90 ! jpegenc ! fdsink fd=2");
+QString g_pipeline = kLight;
 constexpr double kPeriodMs = 200.0;       // 5 thumbnails a second
 constexpr double kOnTimeMs = 1.5 * kPeriodMs;
 
@@ -134,12 +144,12 @@ struct Kind {
             }
             StreamerConfig c;
             c.workerId = c.name = QStringLiteral("bench");
-            c.command = kLight;
+            c.command = g_pipeline;
             s.streamer->start(c);
             return;
         }
         QStringList args;
-        gst::splitCommandLine(kLight, &args, nullptr);
+        gst::splitCommandLine(g_pipeline, &args, nullptr);
         delete s.proc;
         s.proc = new QProcess(&s);
         s.splitter = gst::JpegSplitter();
@@ -181,7 +191,7 @@ struct Kind {
 struct Row {
     QString kind;
     int n = 0;
-    double cpuPct = 0, pssMb = 0, picsPerSec = 0, onTimePct = 0, worstGapMs = 0;
+    double cpuPct = 0, enginePct = 0, childrenPct = 0, pssMb = 0, picsPerSec = 0, onTimePct = 0, worstGapMs = 0;
     double firstMed = 0, firstMax = 0, stopMed = 0, stopMax = 0;
     double detectMed = -1, detectMax = -1, againMed = -1, againMax = -1;
     int failures = 0;
@@ -211,19 +221,24 @@ Row run(const Kind &kind, int n, double seconds, int kills)
     // Settle, then measure a window.
     waitFor([] { return false; }, 1000);
     const QList<int> kids = childProcesses();
-    double cpu0 = cpuSeconds(self);
+    const double self0 = cpuSeconds(self);
+    double kids0 = 0;
     for (int k : kids)
-        cpu0 += cpuSeconds(k);
+        kids0 += cpuSeconds(k);
     const double t0 = nowMs();
     waitFor([] { return false; }, seconds * 1000);
     const double t1 = nowMs();
-    double cpu1 = cpuSeconds(self);
+    const double self1 = cpuSeconds(self);
+    double kids1 = 0;
     double pss = pssMb(self) - pssBefore;
     for (int k : kids) {
-        cpu1 += cpuSeconds(k);
+        kids1 += cpuSeconds(k);
         pss += pssMb(k);
     }
-    row.cpuPct = 100.0 * (cpu1 - cpu0) / ((t1 - t0) / 1000.0) / n;
+    const double window = (t1 - t0) / 1000.0;
+    row.enginePct = 100.0 * (self1 - self0) / window;
+    row.childrenPct = 100.0 * (kids1 - kids0) / window;
+    row.cpuPct = (row.enginePct + row.childrenPct) / n;
     row.pssMb = pss / n;
     int pics = 0, onTime = 0, gaps = 0;
     double worst = 0;
@@ -330,6 +345,7 @@ int main(int argc, char **argv)
     QList<int> sizes{1, 8, 32, 64};
     double seconds = 5;
     int kills = 5;
+    QStringList only{QStringLiteral("GstInProcess"), QStringLiteral("GstStreamer"), QStringLiteral("gst-launch-1.0")};
     const QStringList args = app.arguments();
     for (int i = 1; i + 1 < args.size(); i += 2) {
         if (args[i] == QLatin1String("--sizes")) {
@@ -340,12 +356,18 @@ int main(int argc, char **argv)
             seconds = args[i + 1].toDouble();
         } else if (args[i] == QLatin1String("--kills")) {
             kills = args[i + 1].toInt();
+        } else if (args[i] == QLatin1String("--pipeline")) {
+            g_pipeline = args[i + 1] == QLatin1String("tiny") ? kTiny : kLight;
+        } else if (args[i] == QLatin1String("--kinds")) {
+            only = args[i + 1].split(QLatin1Char(','));
         }
     }
 
     QList<Kind> kinds;
     const QDir dir(qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins"));
     for (const QString &type : {QStringLiteral("GstInProcess"), QStringLiteral("GstStreamer")}) {
+        if (!only.contains(type))
+            continue;
         for (const QFileInfo &fi : dir.entryInfoList({QStringLiteral("*.so")}, QDir::Files)) {
             auto *loader = new QPluginLoader(fi.absoluteFilePath(), &app);
             auto *p = qobject_cast<StreamerPlugin *>(loader->instance());
@@ -353,28 +375,30 @@ int main(int argc, char **argv)
                 kinds.push_back({type, p});
         }
     }
-    if (kinds.size() != 2) {
-        std::fprintf(stderr, "both GStreamer streamer plugins are needed in %s\n", qPrintable(dir.path()));
+    if (kinds.size() != only.size() - int(only.contains(QStringLiteral("gst-launch-1.0")))) {
+        std::fprintf(stderr, "the GStreamer streamer plugins asked for are needed in %s\n", qPrintable(dir.path()));
         return 1;
     }
-    kinds.push_back({QStringLiteral("gst-launch-1.0"), nullptr});
+    if (only.contains(QStringLiteral("gst-launch-1.0")))
+        kinds.push_back({QStringLiteral("gst-launch-1.0"), nullptr});
 
     // Warm-up: GStreamer's libraries and plugins loaded once, for both kinds.
     for (const Kind &k : kinds)
         run(k, 1, 0.2, 0);
 
     QTextStream out(stdout);
-    out << "light pipeline: " << kLight << "\n"
-        << "per worker: CPU in % of one core, PSS in MB; times in ms as median / max; "
-        << "on time = next thumbnail within " << kOnTimeMs << " ms\n\n";
-    out << "| streamer | workers | CPU %/worker | PSS MB/worker | thumbs/s/worker | on time | worst gap ms | "
-           "start→picture ms | stop ms | kill→detected ms | kill→picture again ms | failed |\n"
-        << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    out << "pipeline: " << g_pipeline << "\n"
+        << "per worker: CPU in % of one core, PSS in MB; engine and children: CPU in % of one core in all; "
+        << "times in ms as median / max; on time = next thumbnail within " << kOnTimeMs << " ms\n\n";
+    out << "| streamer | workers | CPU %/worker | engine CPU % | children CPU % | PSS MB/worker | thumbs/s/worker | "
+           "on time | worst gap ms | start→picture ms | stop ms | kill→detected ms | kill→picture again ms | failed |\n"
+        << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     out.flush();
     for (int n : sizes) {
         for (const Kind &k : kinds) {
             const Row r = run(k, n, seconds, n <= 8 ? kills : std::min(kills, 3));
             out << "| " << r.kind << " | " << r.n << " | " << QString::number(r.cpuPct, 'f', 2) << " | "
+                << QString::number(r.enginePct, 'f', 1) << " | " << QString::number(r.childrenPct, 'f', 1) << " | "
                 << QString::number(r.pssMb, 'f', 2) << " | " << QString::number(r.picsPerSec, 'f', 2) << " | "
                 << QString::number(r.onTimePct, 'f', 1) << "% | " << QString::number(r.worstGapMs, 'f', 0) << " | "
                 << ms(r.firstMed, r.firstMax) << " | " << ms(r.stopMed, r.stopMax) << " | "
