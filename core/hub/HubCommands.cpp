@@ -7,6 +7,8 @@
 #include <QLoggingCategory>
 #include <QUrl>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcHubCommands, "se.hub.commands")
 
 namespace se {
@@ -18,19 +20,6 @@ QJsonObject fromOp(const OpResult &r)
 }
 
 } // namespace
-
-const QStringList &HubCommands::methods()
-{
-    static const QStringList names{
-        QStringLiteral("CreateWorker"),         QStringLiteral("EditWorker"),
-        QStringLiteral("RemoveWorker"),         QStringLiteral("StartWorker"),
-        QStringLiteral("StopWorker"),           QStringLiteral("EnableDisableWorker"),
-        QStringLiteral("ResetWatchdogEventCount"), QStringLiteral("GetWorkerChangeLogs"),
-        QStringLiteral("GetWorkerEventsWithLogs"), QStringLiteral("EngineEditName"),
-        QStringLiteral("RemoveHubConnection"),
-    };
-    return names;
-}
 
 HubCommands::HubCommands(Engine &engine, std::function<bool(const QString &)> removeHub)
     : m_engine(engine), m_removeHub(std::move(removeHub))
@@ -57,60 +46,100 @@ QJsonObject HubCommands::handle(const QString &method, const QJsonArray &argumen
     return result(false, why);
 }
 
+// What a method takes: its one argument is the hub's URL (a string), an
+// object, or an object that names a worker (workerId).
+enum class HubCommands::Takes { Url, Object, Worker };
+
+// One row a method: its name, what it takes, and what answers it. A method is
+// named here and nowhere else; a hub can invoke exactly these.
+struct HubCommands::Command {
+    QLatin1StringView name;
+    Takes takes;
+    QJsonObject (*answer)(HubCommands &self, const Request &request);
+};
+
+const std::array<HubCommands::Command, 11> &HubCommands::table()
+{
+    using R = const Request &;
+    static const std::array<Command, 11> commands{{
+        {QLatin1StringView("CreateWorker"), Takes::Object,
+         [](HubCommands &self, R r) { return self.createOrEdit(r.message, true, r.actor); }},
+        {QLatin1StringView("EditWorker"), Takes::Worker,
+         [](HubCommands &self, R r) { return self.createOrEdit(r.message, false, r.actor); }},
+        {QLatin1StringView("RemoveWorker"), Takes::Worker, [](HubCommands &self, R r) { return fromOp(self.workers().remove(r.workerId)); }},
+        {QLatin1StringView("StartWorker"), Takes::Worker, [](HubCommands &self, R r) { return fromOp(self.workers().start(r.workerId)); }},
+        {QLatin1StringView("StopWorker"), Takes::Worker, [](HubCommands &self, R r) { return fromOp(self.workers().stop(r.workerId)); }},
+        {QLatin1StringView("EnableDisableWorker"), Takes::Worker,
+         [](HubCommands &self, R r) {
+             const QJsonValue enable = contract::field(r.message, QLatin1StringView("enable"));
+             if (!enable.isBool())
+                 return result(false, QStringLiteral("missing field 'enable' (true or false)"));
+             return fromOp(self.workers().setEnabled(r.workerId, enable.toBool(), WorkerManager::Actor{WorkerManager::Origin::Hub, r.actor}));
+         }},
+        {QLatin1StringView("ResetWatchdogEventCount"), Takes::Worker,
+         [](HubCommands &self, R r) { return fromOp(self.workers().resetWatchdogEventCount(r.workerId)); }},
+        {QLatin1StringView("GetWorkerChangeLogs"), Takes::Worker, [](HubCommands &self, R r) { return self.changeLogAnswer(r.workerId); }},
+        {QLatin1StringView("GetWorkerEventsWithLogs"), Takes::Worker,
+         [](HubCommands &self, R r) { return self.watchdogEventsAnswer(r.workerId); }},
+        {QLatin1StringView("EngineEditName"), Takes::Object,
+         [](HubCommands &self, R r) {
+             const QJsonValue name = contract::field(r.message, QLatin1StringView("engineName"));
+             const QJsonValue description = contract::field(r.message, QLatin1StringView("engineDescription"));
+             if (!name.isString())
+                 return result(false, QStringLiteral("missing field 'engineName'"));
+             if (!description.isString() && !description.isNull() && !description.isUndefined())
+                 return result(false, QStringLiteral("'engineDescription' must be a string"));
+             return fromOp(self.m_engine.setNameAndDescription(name.toString(), description.toString()));
+         }},
+        {QLatin1StringView("RemoveHubConnection"), Takes::Url,
+         [](HubCommands &self, R r) {
+             return self.m_removeHub(r.url) ? result(true, QStringLiteral("hub connection removed"))
+                                            : result(false, QStringLiteral("no hub %1").arg(r.url));
+         }},
+    }};
+    return commands;
+}
+
+const QStringList &HubCommands::methods()
+{
+    static const QStringList names = [] {
+        QStringList out;
+        for (const Command &c : table())
+            out << QString(c.name);
+        return out;
+    }();
+    return names;
+}
+
+WorkerManager &HubCommands::workers() { return m_engine.workers(); }
+
 QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &arguments, const QString &actor)
 {
-    if (!methods().contains(method))
+    const auto &commands = table();
+    const auto command = std::find_if(commands.begin(), commands.end(), [&](const Command &c) { return c.name == method; });
+    if (command == commands.end())
         return result(false, QStringLiteral("unknown method '%1'").arg(method));
     if (arguments.size() != 1)
         return result(false, QStringLiteral("%1 takes one argument, got %2").arg(method).arg(arguments.size()));
 
-    if (method == QLatin1String("RemoveHubConnection")) {
-        const QJsonValue url = arguments[0];
-        if (!url.isString() || url.toString().isEmpty())
-            return result(false, QStringLiteral("RemoveHubConnection takes the hub URL as a string"));
-        return m_removeHub(url.toString()) ? result(true, QStringLiteral("hub connection removed"))
-                                           : result(false, QStringLiteral("no hub %1").arg(url.toString()));
+    Request request;
+    request.actor = actor;
+    if (command->takes == Takes::Url) {
+        if (!arguments[0].isString() || arguments[0].toString().isEmpty())
+            return result(false, QStringLiteral("%1 takes the hub URL as a string").arg(method));
+        request.url = arguments[0].toString();
+        return command->answer(*this, request);
     }
-
     if (!arguments[0].isObject())
         return result(false, QStringLiteral("%1 takes an object argument").arg(method));
-    const QJsonObject message = arguments[0].toObject();
-
-    if (method == QLatin1String("EngineEditName")) {
-        const QJsonValue name = contract::field(message, QLatin1StringView("engineName"));
-        const QJsonValue description = contract::field(message, QLatin1StringView("engineDescription"));
-        if (!name.isString())
-            return result(false, QStringLiteral("missing field 'engineName'"));
-        if (!description.isString() && !description.isNull() && !description.isUndefined())
-            return result(false, QStringLiteral("'engineDescription' must be a string"));
-        return fromOp(m_engine.setNameAndDescription(name.toString(), description.toString()));
+    request.message = arguments[0].toObject();
+    if (command->takes == Takes::Worker) {
+        const QJsonValue id = contract::field(request.message, QLatin1StringView("workerId"));
+        if (!id.isString() || id.toString().isEmpty())
+            return result(false, QStringLiteral("missing field 'workerId'"));
+        request.workerId = id.toString();
     }
-    if (method == QLatin1String("CreateWorker"))
-        return createOrEdit(message, true, actor);
-
-    const QJsonValue idValue = contract::field(message, QLatin1StringView("workerId"));
-    if (!idValue.isString() || idValue.toString().isEmpty())
-        return result(false, QStringLiteral("missing field 'workerId'"));
-    const QString id = idValue.toString();
-    WorkerManager &m = m_engine.workers();
-
-    if (method == QLatin1String("EditWorker"))
-        return createOrEdit(message, false, actor);
-    if (method == QLatin1String("RemoveWorker")) return fromOp(m.remove(id));
-    if (method == QLatin1String("StartWorker")) return fromOp(m.start(id));
-    if (method == QLatin1String("StopWorker")) return fromOp(m.stop(id));
-    if (method == QLatin1String("ResetWatchdogEventCount")) return fromOp(m.resetWatchdogEventCount(id));
-    if (method == QLatin1String("EnableDisableWorker")) {
-        const QJsonValue enable = contract::field(message, QLatin1StringView("enable"));
-        if (!enable.isBool())
-            return result(false, QStringLiteral("missing field 'enable' (true or false)"));
-        return fromOp(m.setEnabled(id, enable.toBool(), WorkerManager::Actor{WorkerManager::Origin::Hub, actor}));
-    }
-    if (!m.worker(id))
-        return result(false, QStringLiteral("no worker with id '%1'").arg(id));
-    if (method == QLatin1String("GetWorkerChangeLogs"))
-        return changeLogAnswer(id);
-    return watchdogEventsAnswer(id); // GetWorkerEventsWithLogs
+    return command->answer(*this, request);
 }
 
 namespace {
@@ -150,6 +179,8 @@ QJsonArray newestThatFit(const QList<Entry> &oldestFirst, Encode encode)
 
 QJsonObject HubCommands::changeLogAnswer(const QString &workerId)
 {
+    if (!m_engine.workers().worker(workerId))
+        return result(false, QStringLiteral("no worker with id '%1'").arg(workerId));
     const QList<ChangeLogEntry> all = m_engine.workers().changeLog(workerId);
     const QJsonArray changes = newestThatFit(all, [](const ChangeLogEntry &c) { return contract::changeLogEntry(c, kHistoryTextChars); });
     return result(true, cutNote(changes.size(), all.size(), QStringLiteral("changes")),
@@ -158,6 +189,8 @@ QJsonObject HubCommands::changeLogAnswer(const QString &workerId)
 
 QJsonObject HubCommands::watchdogEventsAnswer(const QString &workerId)
 {
+    if (!m_engine.workers().worker(workerId))
+        return result(false, QStringLiteral("no worker with id '%1'").arg(workerId));
     const QList<WatchdogEvent> all = m_engine.workers().watchdogEvents(workerId);
     const QJsonArray events = newestThatFit(all, [](const WatchdogEvent &e) { return contract::watchdogEvent(e, kHistoryTextChars); });
     return result(true, cutNote(events.size(), all.size(), QStringLiteral("watchdog events")),

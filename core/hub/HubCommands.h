@@ -5,11 +5,13 @@
 #include <QJsonValue>
 #include <QString>
 
+#include <array>
 #include <functional>
 
 namespace se {
 
 class Engine;
+class WorkerManager;
 
 // The hub-to-engine methods of the contract, answered as CommandResults
 // ({success, message, data}). Every answer is immediate: the domain's
@@ -30,6 +32,17 @@ public:
     static QJsonObject result(bool success, const QString &message, const QJsonValue &data = QJsonValue::Null);
 
 private:
+    enum class Takes;
+    struct Command;
+    // One invocation's argument, decoded as its method takes it.
+    struct Request {
+        QString actor;
+        QString url;          // Takes::Url
+        QJsonObject message;  // Takes::Object and Takes::Worker
+        QString workerId;     // Takes::Worker
+    };
+    static const std::array<Command, 11> &table();
+    WorkerManager &workers();
     QJsonObject dispatch(const QString &method, const QJsonArray &arguments, const QString &actor);
     QJsonObject changeLogAnswer(const QString &workerId);
     QJsonObject watchdogEventsAnswer(const QString &workerId);

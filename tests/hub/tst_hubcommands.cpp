@@ -127,6 +127,21 @@ private Q_SLOTS:
         QCOMPARE(m_removedHubs.size(), 2);
     }
 
+    void aHubMayInvokeExactlyTheContractsMethods()
+    {
+        // StreamHub's eleven engine methods (the contract), each answered by a
+        // command of its own: none falls through to another's answer.
+        QStringList expected{QStringLiteral("CreateWorker"), QStringLiteral("EditWorker"), QStringLiteral("RemoveWorker"),
+                             QStringLiteral("StartWorker"), QStringLiteral("StopWorker"), QStringLiteral("EnableDisableWorker"),
+                             QStringLiteral("ResetWatchdogEventCount"), QStringLiteral("GetWorkerChangeLogs"),
+                             QStringLiteral("GetWorkerEventsWithLogs"), QStringLiteral("EngineEditName"),
+                             QStringLiteral("RemoveHubConnection")};
+        QStringList methods = se::HubCommands::methods();
+        methods.sort();
+        expected.sort();
+        QCOMPARE(methods, expected);
+    }
+
     void badInputGetsAClearAnswer_data()
     {
         QTest::addColumn<QString>("method");
@@ -142,6 +157,8 @@ private Q_SLOTS:
         QTest::newRow("no worker id") << "StopWorker" << QJsonArray{QJsonObject{}} << "missing field 'workerId'";
         QTest::newRow("unknown worker") << "StartWorker" << QJsonArray{workerOperation(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
         QTest::newRow("unknown worker logs") << "GetWorkerChangeLogs" << QJsonArray{workerOperation(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
+        QTest::newRow("unknown worker events") << "GetWorkerEventsWithLogs" << QJsonArray{workerOperation(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
+        QTest::newRow("unknown worker reset") << "ResetWatchdogEventCount" << QJsonArray{workerOperation(QStringLiteral("ghost"))} << "no worker with id 'ghost'";
         QTest::newRow("create without command") << "CreateWorker" << QJsonArray{noCommand} << "missing field 'command'";
         QTest::newRow("bad TimeSpan") << "CreateWorker" << QJsonArray{badSpan} << "imgWatchdogInterval";
         QTest::newRow("unknown streamer") << "CreateWorker" << QJsonArray{badType} << "unknown streamer type 'Betamax'";
