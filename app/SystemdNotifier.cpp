@@ -74,7 +74,7 @@ QByteArray SystemdNotifier::status() const
     QString text = QStringLiteral("%1 workers, %2 running").arg(workers.size()).arg(running);
     if (const HubDirectory *hubs = m_engine.hubs()) {
         const QList<HubDirectory::Hub> list = hubs->hubs();
-        const auto connected = std::count_if(list.begin(), list.end(), [](const HubDirectory::Hub &h) { return h.state == QLatin1String("Connected"); });
+        const auto connected = std::count_if(list.begin(), list.end(), [](const HubDirectory::Hub &h) { return h.state == HubDirectory::LinkState::Connected; });
         text += QStringLiteral(", %1 of %2 hubs connected").arg(connected).arg(list.size());
     }
     return text.toUtf8();

@@ -170,16 +170,16 @@ void EnginePanel::reloadHubs()
     for (const HubDirectory::Hub &h : m_directory->hubs()) {
         const QString since = h.since.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
         const QString queue = h.dropped > 0 ? QStringLiteral("%1, %2 dropped").arg(h.queued).arg(h.dropped) : QString::number(h.queued);
-        auto *item = new QTreeWidgetItem(QStringList{h.url, QStringLiteral("%1 since %2").arg(h.state, since), queue, h.lastError});
+        auto *item = new QTreeWidgetItem(QStringList{h.url, QStringLiteral("%1 since %2").arg(HubDirectory::linkStateName(h.state), since), queue, h.lastError});
         const QString tip = QStringLiteral("%1\n%2 since %3\n%4 messages queued, %5 dropped%6")
-                                .arg(h.url, h.state, since)
+                                .arg(h.url, HubDirectory::linkStateName(h.state), since)
                                 .arg(h.queued)
                                 .arg(h.dropped)
                                 .arg(h.lastError.isEmpty() ? QString() : QStringLiteral("\n") + h.lastError);
         for (int c = 0; c < 4; ++c)
             item->setToolTip(c, tip);
-        const QColor c = h.state == QLatin1String("Connected") ? QColor(0x2e, 0xa0, 0x4a)
-            : (h.state == QLatin1String("Connecting") || h.state == QLatin1String("Registering")) ? QColor(0xc0, 0x85, 0x10)
+        const QColor c = h.state == HubDirectory::LinkState::Connected ? QColor(0x2e, 0xa0, 0x4a)
+            : (h.state == HubDirectory::LinkState::Connecting || h.state == HubDirectory::LinkState::Registering) ? QColor(0xc0, 0x85, 0x10)
                                                                                                    : QColor(0xd9, 0x34, 0x34);
         item->setForeground(1, c);
         m_hubs->addTopLevelItem(item);

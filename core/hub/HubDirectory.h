@@ -15,10 +15,17 @@ namespace se {
 class HubDirectory : public QObject {
     Q_OBJECT
 public:
+    // Where a link is; Disconnected and Refused come with lastError.
+    enum class LinkState { Connecting, Registering, Connected, Disconnected, Refused };
+    static constexpr LinkState kLinkStates[] = {LinkState::Connecting, LinkState::Registering, LinkState::Connected,
+                                                LinkState::Disconnected, LinkState::Refused};
+    // The state's name as ctl, the dashboard and the metrics show it.
+    static QString linkStateName(LinkState state);
+
     struct Hub {
         int id = 0;
         QString url;
-        QString state;      // "Connecting", "Registering", "Connected", "Disconnected" (with lastError), "Refused"
+        LinkState state = LinkState::Disconnected;
         QString lastError;  // why it is not connected, if it is not
         QDateTime since;    // when it entered this state
         qint64 queued = 0;  // messages waiting to be sent
@@ -37,5 +44,17 @@ Q_SIGNALS:
     // long after it arrived. For the metrics endpoint.
     void commandAnswered(const QString &url, const QString &method, double seconds);
 };
+
+inline QString HubDirectory::linkStateName(LinkState state)
+{
+    switch (state) {
+    case LinkState::Connecting: return QStringLiteral("Connecting");
+    case LinkState::Registering: return QStringLiteral("Registering");
+    case LinkState::Connected: return QStringLiteral("Connected");
+    case LinkState::Disconnected: return QStringLiteral("Disconnected");
+    case LinkState::Refused: return QStringLiteral("Refused");
+    }
+    return {};
+}
 
 } // namespace se

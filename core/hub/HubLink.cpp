@@ -113,7 +113,7 @@ void HubLink::start()
             retryLater(why.isEmpty() ? QStringLiteral("the connection closed") : why);
     });
     connect(c, &signalr::HubConnection::bytesWritten, this, &HubLink::pump);
-    setState(QStringLiteral("Connecting"), m_lastError); // the last failure stays told until it connects
+    setState(LinkState::Connecting, m_lastError); // the last failure stays told until it connects
     c->start();
 }
 
@@ -128,12 +128,12 @@ void HubLink::stop()
         m_connection->stop();
         m_connection.release()->deleteLater();
     }
-    setState(QStringLiteral("Disconnected"));
+    setState(LinkState::Disconnected);
 }
 
 void HubLink::onConnected()
 {
-    setState(QStringLiteral("Registering"), m_lastError);
+    setState(LinkState::Registering, m_lastError);
     registerEngine();
 }
 
@@ -156,7 +156,7 @@ void HubLink::registerEngine()
         qCWarning(lcHubLink).noquote() << m_entry.url << ":" << why;
         m_connection->disconnect(this);
         m_connection->stop();
-        setState(QStringLiteral("Refused"), why);
+        setState(LinkState::Refused, why);
         retryLater(why);
     });
     connect(reply, &signalr::InvocationReply::errorOccurred, this, [this, connection](const QString &error) {
@@ -210,7 +210,7 @@ void HubLink::synchronise()
         qCInfo(lcHubLink).noquote() << m_entry.url << ": connected again after" << m_failures << "failed attempts";
     m_lastLoggedFailure.clear();
     m_pumpWatch.start();
-    setState(QStringLiteral("Connected"));
+    setState(LinkState::Connected);
     pump();
 }
 
@@ -271,8 +271,8 @@ void HubLink::retryLater(const QString &why)
     ++m_failures;
     const double base = std::min(30000.0, 1000.0 * std::pow(2.0, std::min(m_failures - 1, 8)));
     const int delay = int(base * (1.0 - retryJitter() / 2 + retryJitter() * QRandomGenerator::global()->generateDouble()));
-    if (m_state != QStringLiteral("Refused"))
-        setState(QStringLiteral("Disconnected"), why);
+    if (m_state != LinkState::Refused)
+        setState(LinkState::Disconnected, why);
     // An outage is told once, then every 20 attempts, not at every backoff.
     if (why != m_lastLoggedFailure) {
         m_lastLoggedFailure = why;
@@ -285,7 +285,7 @@ void HubLink::retryLater(const QString &why)
     m_retry.start(delay);
 }
 
-void HubLink::setState(const QString &state, const QString &error)
+void HubLink::setState(LinkState state, const QString &error)
 {
     if (state == m_state && error == m_lastError)
         return;

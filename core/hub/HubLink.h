@@ -49,7 +49,8 @@ private:
     void pump();
     void warnDrops();
     void send(OutgoingMessage &message);
-    void setState(const QString &state, const QString &error = {});
+    using LinkState = HubDirectory::LinkState;
+    void setState(LinkState state, const QString &error = {});
     void retryLater(const QString &why);
     QUrl connectionUrl() const;
 
@@ -59,7 +60,7 @@ private:
     OutgoingQueue m_queue;
     bool m_synchronised = false;
     bool m_stopped = true;
-    QString m_state = QStringLiteral("Disconnected");
+    HubDirectory::LinkState m_state = HubDirectory::LinkState::Disconnected;
     QString m_lastError;
     QDateTime m_since = QDateTime::currentDateTimeUtc();
     QTimer m_retry;

@@ -80,7 +80,7 @@ HubLinks::HubLinks(Engine &engine, ControlServer &control, QObject *parent)
         QJsonArray list;
         for (const Hub &h : hubs())
             list.append(QJsonObject{{QStringLiteral("id"), h.id}, {QStringLiteral("hubUrl"), h.url},
-                                    {QStringLiteral("state"), h.state}, {QStringLiteral("lastError"), h.lastError},
+                                    {QStringLiteral("state"), HubDirectory::linkStateName(h.state)}, {QStringLiteral("lastError"), h.lastError},
                                     {QStringLiteral("since"), contract::dateTime(h.since)},
                                     {QStringLiteral("queued"), h.queued}, {QStringLiteral("dropped"), h.dropped}});
         return {true, QStringLiteral("%1 hubs").arg(list.size()), list};

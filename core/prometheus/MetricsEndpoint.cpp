@@ -49,8 +49,6 @@ qint64 steadyMs()
 
 // State names as the metrics' label values, indexed by WorkerState.
 constexpr const char *kWorkerStates[] = {"idle", "starting", "running", "stopping", "restarting"};
-// HubDirectory::Hub::state values; any other a link reports is shown as it is.
-constexpr const char *kHubStates[] = {"Connecting", "Registering", "Connected", "Disconnected", "Refused"};
 
 const std::vector<double> kStoreBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 const std::vector<double> kCommandBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -99,7 +97,8 @@ struct WorkerSample {
     RestartCounts restarts;
 };
 struct HubSample {
-    std::string url, state;
+    std::string url;
+    HubDirectory::LinkState state = HubDirectory::LinkState::Disconnected;
     double reconnects = 0, drops = 0, queued = 0;
 };
 struct Snapshot {
@@ -243,17 +242,10 @@ std::string MetricsEndpoint::Shared::render()
     auto queued = family("streamengine_hub_link_queued_messages", "Messages waiting in the link's queue.", MetricType::Gauge);
     for (const HubSample &h : snap->hubs) {
         const L labels{{"url", h.url}};
-        bool known = false;
-        for (const char *s : kHubStates) {
-            known = known || h.state == s;
+        for (const HubDirectory::LinkState s : HubDirectory::kLinkStates) {
             L l = labels;
-            l.push_back({"state", s});
+            l.push_back({"state", HubDirectory::linkStateName(s).toStdString()});
             sample(hubState, std::move(l), h.state == s ? 1 : 0);
-        }
-        if (!known) {
-            L l = labels;
-            l.push_back({"state", h.state});
-            sample(hubState, std::move(l), 1);
         }
         sample(reconnects, labels, h.reconnects);
         sample(drops, labels, h.drops);
@@ -549,7 +541,7 @@ void MetricsEndpoint::refresh()
             t.drops += quint64(h.dropped >= t.lastDrops ? h.dropped - t.lastDrops : h.dropped);
             t.lastReconnects = h.reconnects;
             t.lastDrops = h.dropped;
-            snap->hubs.push_back({urlLabel(h.url), h.state.toStdString(), double(t.reconnects), double(t.drops), double(h.queued)});
+            snap->hubs.push_back({urlLabel(h.url), h.state, double(t.reconnects), double(t.drops), double(h.queued)});
         }
     }
     snap->history = m_engine.store().historyStats();

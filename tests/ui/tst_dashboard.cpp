@@ -45,7 +45,7 @@ public:
         if (!url.startsWith(QStringLiteral("http")))
             return OpResult::failure(QStringLiteral("not an http(s) URL"));
         added << url;
-        list.append(Hub{int(list.size()) + 1, url, QStringLiteral("Connecting"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        list.append(Hub{int(list.size()) + 1, url, HubDirectory::LinkState::Connecting, {}, QDateTime::currentDateTimeUtc(), 0, 0});
         Q_EMIT hubsChanged();
         return OpResult::success(QStringLiteral("added"));
     }
@@ -444,7 +444,7 @@ private Q_SLOTS:
     void theEnginePanel()
     {
         FakeHubs hubs;
-        hubs.list.append({1, QStringLiteral("http://hub-a:9000/streamhub"), QStringLiteral("Connected"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        hubs.list.append({1, QStringLiteral("http://hub-a:9000/streamhub"), HubDirectory::LinkState::Connected, {}, QDateTime::currentDateTimeUtc(), 0, 0});
         m_engine->setHubDirectory(&hubs);
         openWindow();
         EnginePanel *p = m_window->enginePanel();
@@ -469,7 +469,7 @@ private Q_SLOTS:
         QCOMPARE(p->hubView()->topLevelItemCount(), 2);
         QVERIFY(p->hubView()->topLevelItem(1)->text(1).startsWith(QStringLiteral("Connecting since")));
         // The link reports a new state: the list follows.
-        hubs.list[1].state = QStringLiteral("Connected");
+        hubs.list[1].state = HubDirectory::LinkState::Connected;
         Q_EMIT hubs.hubsChanged();
         QVERIFY(p->hubView()->topLevelItem(1)->text(1).startsWith(QStringLiteral("Connected since")));
         p->hubView()->setCurrentItem(p->hubView()->topLevelItem(0));
@@ -503,13 +503,13 @@ private Q_SLOTS:
 
         // Hub links that come after the window are shown, and their changes too.
         FakeHubs hubs;
-        hubs.list.append({1, QStringLiteral("http://late:9000/streamhub"), QStringLiteral("Connecting"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        hubs.list.append({1, QStringLiteral("http://late:9000/streamhub"), HubDirectory::LinkState::Connecting, {}, QDateTime::currentDateTimeUtc(), 0, 0});
         m_engine->setHubDirectory(&hubs);
         QVERIFY(!p->hubView()->isHidden());
         QVERIFY(p->findChild<QPushButton *>(QStringLiteral("hubAdd"))->isEnabled());
         QCOMPARE(p->hubView()->topLevelItemCount(), 1);
         QCOMPARE(p->hubView()->topLevelItem(0)->text(0), QStringLiteral("http://late:9000/streamhub"));
-        hubs.list.append({2, QStringLiteral("http://later:9000/streamhub"), QStringLiteral("Connected"), {}, QDateTime::currentDateTimeUtc(), 0, 0});
+        hubs.list.append({2, QStringLiteral("http://later:9000/streamhub"), HubDirectory::LinkState::Connected, {}, QDateTime::currentDateTimeUtc(), 0, 0});
         Q_EMIT hubs.hubsChanged();
         QCOMPARE(p->hubView()->topLevelItemCount(), 2);
         m_engine->setHubDirectory(nullptr);
