@@ -47,6 +47,22 @@ inline void spinEventLoop(int ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
 }
 
+// A running process's CPU share (% of one core) over the next `seconds`, while
+// the event loop turns, and its memory at the end.
+struct Load {
+    double cpuPercent = 0;
+    double rssMb = 0;
+};
+inline Load measureProcess(qint64 pid, int seconds)
+{
+    const ProcSample a = sampleProcess(pid);
+    QElapsedTimer t;
+    t.start();
+    spinEventLoop(seconds * 1000);
+    const ProcSample b = sampleProcess(pid);
+    return {100.0 * (b.cpuSeconds - a.cpuSeconds) / (double(t.elapsed()) / 1000.0), b.rssMb};
+}
+
 // Keeps the event loop turning until `done` or `ms` pass; false on the deadline.
 inline bool waitFor(const std::function<bool()> &done, int ms, int stepMs = 100)
 {

@@ -33,21 +33,6 @@ void waitUntil(const std::function<bool()> &done, int ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
 }
 
-struct Load {
-    double cpuPercent = 0;
-    double rssMb = 0;
-};
-
-// Lets a process run `seconds`, then reports its CPU share and memory.
-Load measure(QProcess &p, int seconds)
-{
-    const ProcSample a = sampleProcess(p.processId());
-    QElapsedTimer t;
-    t.start();
-    waitUntil([&] { return t.elapsed() >= seconds * 1000; }, seconds * 1000 + 1000);
-    const ProcSample b = sampleProcess(p.processId());
-    return {100.0 * (b.cpuSeconds - a.cpuSeconds) / (t.elapsed() / 1000.0), b.rssMb};
-}
 } // namespace
 
 int main(int argc, char **argv)
@@ -101,7 +86,7 @@ int main(int argc, char **argv)
         QThread::msleep(100); // polling interval of the observer, not a wait for an event of the engine
     }
     const double processBootMs = processBoot.nsecsElapsed() / 1e6;
-    const Load engineLoad = measure(engineProcess, seconds);
+    const Load engineLoad = measureProcess(engineProcess.processId(), seconds);
     engineProcess.terminate();
     engineProcess.waitForFinished(15000);
 
@@ -110,7 +95,7 @@ int main(int argc, char **argv)
     bare.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     bare.start(bin + QStringLiteral("bench_bare_fakes"), {QString::number(workers), QStringLiteral("fps=5")});
     bare.waitForReadyRead(30000);
-    const Load bareLoad = measure(bare, seconds);
+    const Load bareLoad = measureProcess(bare.processId(), seconds);
     bare.kill();
     bare.waitForFinished();
 
