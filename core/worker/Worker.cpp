@@ -73,15 +73,11 @@ Worker::Worker(WorkerConfig config, WorkerEnvironment env, QObject *parent)
 {
     if (!m_env.random01)
         m_env.random01 = [] { return QRandomGenerator::global()->generateDouble(); };
-    m_restartTimer.setSingleShot(true);
-    m_livenessTimer.setSingleShot(true);
-    connect(&m_restartTimer, &QTimer::timeout, this, [this] {
-        if (m_wantRunning && !m_streamer)
-            beginStart();
-    });
-    connect(&m_livenessTimer, &QTimer::timeout, this, &Worker::checkLiveness);
-    m_pictureAnnouncement.setSingleShot(true);
-    connect(&m_pictureAnnouncement, &QTimer::timeout, this, &Worker::announcePicture);
+    if (!m_env.scheduler)
+        m_env.scheduler = std::make_shared<TimerScheduler>();
+    m_restartTimer.setScheduler(m_env.scheduler.get());
+    m_livenessTimer.setScheduler(m_env.scheduler.get());
+    m_pictureAnnouncement.setScheduler(m_env.scheduler.get());
 }
 
 Worker::~Worker()
@@ -102,7 +98,7 @@ void Worker::setWatchdogEventCount(int count)
 
 QString Worker::statusText() const
 {
-    const auto now = m_env.now();
+    const auto now = currentTime();
     switch (m_state) {
     case WorkerState::Idle:
         if (m_onHold)
@@ -265,7 +261,7 @@ OpResult Worker::beginStart()
     connect(s, &Streamer::stopped, this, [this] { onStreamerEnded(WatchdogEvent::Cause::Ended, QString()); });
 
     m_afterStop = AfterStop::GoIdle;
-    m_startedAt = m_env.now();
+    m_startedAt = currentTime();
     m_lastPictureAt = {};
     m_runningSince = {};
     setState(WorkerState::Starting);
@@ -283,7 +279,7 @@ void Worker::onProducing()
 {
     if (m_state != WorkerState::Starting)
         return;
-    m_runningSince = m_env.now();
+    m_runningSince = currentTime();
     if (m_lastPictureAt == TimePoint{})
         m_lastPictureAt = m_runningSince;
     if (!m_lastError.isEmpty())
@@ -297,7 +293,7 @@ void Worker::onPicture(const QByteArray &jpeg)
     m_lastPicture = jpeg;
     ++m_pictureSequence;
     m_lastPictureTime = QDateTime::currentDateTimeUtc();
-    m_lastPictureAt = m_env.now();
+    m_lastPictureAt = currentTime();
     if (m_state == WorkerState::Starting)
         onProducing();
     // A command that makes 25 JPEGs a second must not make the wall decode
@@ -307,7 +303,7 @@ void Worker::onPicture(const QByteArray &jpeg)
     const auto gap = m_env.previewFps > 0 ? duration_cast<milliseconds>(duration<double>(1.0 / m_env.previewFps)) : 0ms;
     const auto since = duration_cast<milliseconds>(m_lastPictureAt - m_lastAnnouncedAt);
     if (m_lastAnnouncedAt != TimePoint{} && since < gap) {
-        m_pictureAnnouncement.start(gap - since);
+        m_pictureAnnouncement.start(m_lastAnnouncedAt + gap, [this] { announcePicture(); });
         return;
     }
     announcePicture();
@@ -315,7 +311,7 @@ void Worker::onPicture(const QByteArray &jpeg)
 
 void Worker::announcePicture()
 {
-    m_lastAnnouncedAt = m_env.now();
+    m_lastAnnouncedAt = currentTime();
     Q_EMIT pictureUpdated();
 }
 
@@ -376,7 +372,7 @@ void Worker::stopStreamer(AfterStop then)
 
 void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason, FailureKind kind)
 {
-    const auto now = m_env.now();
+    const auto now = currentTime();
     WatchdogEvent event;
     event.workerId = id();
     event.timestamp = QDateTime::currentDateTimeUtc();
@@ -408,14 +404,17 @@ void Worker::planRestart(WatchdogEvent::Cause cause, const QString &reason, Fail
 void Worker::scheduleRestartTimer()
 {
     m_afterStop = AfterStop::GoIdle;
-    const qint64 ms = msUntil(m_env.now(), m_nextStartAt);
+    const qint64 ms = msUntil(currentTime(), m_nextStartAt);
     if (!m_onHold && ms == 0) {
         setState(WorkerState::Restarting);
         beginStart();
         return;
     }
     setState(m_onHold ? WorkerState::Idle : WorkerState::Restarting);
-    m_restartTimer.start(int(std::min<qint64>(ms, INT_MAX)));
+    m_restartTimer.start(m_nextStartAt, [this] {
+        if (m_wantRunning && !m_streamer)
+            beginStart();
+    });
 }
 
 void Worker::cancelPlans()
@@ -435,9 +434,7 @@ void Worker::armLivenessTimer()
     if (!wd.enabled || !m_streamer || (m_state != WorkerState::Starting && m_state != WorkerState::Running))
         return;
     const auto deadline = pictureDeadline(m_startedAt, m_lastPictureAt, wd.graceTime, std::max(wd.interval, kMinWatchdogInterval));
-    // A deadline beyond what a timer holds (a stored interval from before the
-    // one-day bound) is checked again when the timer fires, and re-armed.
-    m_livenessTimer.start(int(std::clamp<qint64>(msUntil(m_env.now(), deadline) + 1, 1, kMaxWatchdogDuration.count())));
+    m_livenessTimer.start(deadline, [this] { checkLiveness(); });
 }
 
 void Worker::checkLiveness()
@@ -445,7 +442,7 @@ void Worker::checkLiveness()
     const auto &wd = m_config.imageWatchdog;
     if (!wd.enabled || !m_streamer || !m_wantRunning)
         return;
-    const auto now = m_env.now();
+    const auto now = currentTime();
     const auto interval = std::max(wd.interval, kMinWatchdogInterval);
     if (now < pictureDeadline(m_startedAt, m_lastPictureAt, wd.graceTime, interval)) {
         armLivenessTimer();

@@ -5,11 +5,11 @@
 #include "RestartPolicy.h"
 #include "WatchdogEvent.h"
 #include "WorkerConfig.h"
+#include "WorkerScheduler.h"
 
 #include <QByteArray>
 #include <QDateTime>
 #include <QObject>
-#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -19,11 +19,15 @@ namespace se {
 class Streamer;
 class StreamerFactory;
 
-// What a worker needs from around it. The clock and the chance are injected
-// so that tests can reason about them.
+// What a worker needs from around it. The clock (with the timers) and the
+// chance are injected so that tests can reason about them.
 struct WorkerEnvironment {
     const StreamerFactory *factory = nullptr;
-    std::function<TimePoint()> now = [] { return Clock::now(); };
+    // The clock and every timer of the worker: its restart, its picture
+    // deadline, its next thumbnail. One per engine (WorkerManager's), shared by
+    // all its workers; a SimulatedScheduler in tests. None: the worker makes
+    // a TimerScheduler of its own.
+    std::shared_ptr<WorkerScheduler> scheduler;
     std::function<double()> random01;
     RestartPolicySettings restartPolicy;
     int logLinesPerEvent = 20;
@@ -98,6 +102,7 @@ private:
     void checkLiveness();
     void armLivenessTimer();
     void cancelPlans();
+    TimePoint currentTime() const { return m_env.scheduler->now(); }
 
     WorkerConfig m_config;
     WorkerEnvironment m_env;
@@ -108,9 +113,13 @@ private:
     bool m_wantRunning = false;
     AfterStop m_afterStop = AfterStop::GoIdle;
 
-    QTimer m_restartTimer;
-    QTimer m_livenessTimer;
-    QTimer m_pictureAnnouncement; // a picture that came too soon after the last announced one
+    // Calls on m_env.scheduler, never a Qt timer each: a worker's deadlines
+    // cost O(log workers) to arm, whatever the number of workers.
+    ScheduledCall m_restartTimer;
+    // The picture deadline, armed at a state change only; a picture just
+    // records its time, and the deadline re-checks and re-arms when it falls.
+    ScheduledCall m_livenessTimer;
+    ScheduledCall m_pictureAnnouncement; // a picture that came too soon after the last announced one
     TimePoint m_lastAnnouncedAt{};
     TimePoint m_startedAt{};
     TimePoint m_runningSince{};
