@@ -11,8 +11,6 @@ namespace se::fake {
 
 FakeStreamer::FakeStreamer()
 {
-    m_frameTimer.setTimerType(Qt::PreciseTimer);
-    connect(&m_frameTimer, &QTimer::timeout, this, &FakeStreamer::tick);
     m_stopTimer.setSingleShot(true);
     connect(&m_stopTimer, &QTimer::timeout, this, [this] { finish(&Streamer::stopped); });
 }
@@ -74,7 +72,7 @@ void FakeStreamer::start(const StreamerConfig &config)
     });
     if (m_cmd.neverStart)
         return;
-    m_frameTimer.start(std::max(1, int(1000.0 / m_cmd.fps)));
+    m_frames.join(std::max(1, int(1000.0 / m_cmd.fps)), [this] { tick(); });
 }
 
 void FakeStreamer::stop()
@@ -86,13 +84,13 @@ void FakeStreamer::stop()
     if (m_stopping)
         return;
     m_stopping = true;
-    m_frameTimer.stop();
+    m_frames.leave();
     m_stopTimer.start(int(m_cmd.stopDelay * 1000));
 }
 
 void FakeStreamer::finish(void (FakeStreamer::*signal)())
 {
-    m_frameTimer.stop();
+    m_frames.leave();
     m_stopTimer.stop();
     m_active = false;
     m_stopping = false;
@@ -101,7 +99,7 @@ void FakeStreamer::finish(void (FakeStreamer::*signal)())
 
 void FakeStreamer::fail(const QString &reason, FailureKind kind)
 {
-    m_frameTimer.stop();
+    m_frames.leave();
     m_stopTimer.stop();
     m_active = false;
     m_stopping = false;

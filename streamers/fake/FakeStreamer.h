@@ -1,6 +1,7 @@
 #pragma once
 
 #include "FakeCommand.h"
+#include "FrameClock.h"
 #include "Streamer.h"
 
 #include <QElapsedTimer>
@@ -10,7 +11,8 @@
 namespace se::fake {
 
 // Synthetic pictures (worker name, time, frame counter) with faults on
-// request; no GStreamer. Cheap: one timer, pixels drawn directly.
+// request; no GStreamer. Cheap: pixels drawn directly, and frames paced by
+// the FrameClock it shares with every FakeStreamer of the same fps.
 class FakeStreamer : public Streamer {
     Q_OBJECT
 public:
@@ -31,7 +33,7 @@ private:
     bool m_active = false;
     bool m_stopping = false;
     bool m_producing = false;
-    QTimer m_frameTimer;
+    FrameClock::Membership m_frames;
     QTimer m_stopTimer;
     QElapsedTimer m_clock;
     qint64 m_frame = 0;
