@@ -1,7 +1,10 @@
 // The se::Streamer contract, kept by both GStreamer streamers alike: each test
 // runs once for GstStreamer (a child process per worker) and once for
 // GstInProcess (pipelines inside this process), loaded from the build's plugin
-// folder as the engine loads them. Real pipelines, real signals.
+// folder as the engine loads them. Real pipelines, real signals. The tests
+// that need no GStreamer-specific command run for FakeStreamer too (the
+// streamer the watchdog's tests and the benchmarks lean on), with its own
+// command for the same case.
 
 #include "StreamerTestKit.h"
 
@@ -20,6 +23,31 @@ class TestGstContract : public QObject {
         QTest::newRow("GstStreamer") << QStringLiteral("GstStreamer");
         QTest::newRow("GstInProcess") << QStringLiteral("GstInProcess");
     }
+    // The contract's general cases, for every streamer type.
+    static void addContractTypes()
+    {
+        addTypes();
+        QTest::newRow("FakeStreamer") << QStringLiteral("FakeStreamer");
+    }
+    static bool isGst(const QString &type) { return type != QLatin1String("FakeStreamer"); }
+    // The same case in each type's words.
+    struct Commands {
+        QString light;        // runs until stopped, a few pictures a second
+        QString errorAfter;   // plays, then fails with an error
+        QString endAfter;     // plays, then ends
+        QString endSoon;      // another short one that ends
+    };
+    static Commands commands(const QString &type)
+    {
+        if (!isGst(type))
+            return {QStringLiteral("fps=10 size=320x180"), QStringLiteral("fps=25 size=160x120 fail-after=1"),
+                    QStringLiteral("fps=25 size=160x120 end-after=0.4"), QStringLiteral("fps=25 end-after=0.12")};
+        return {kLight,
+                QStringLiteral("videotestsrc is-live=true ! video/x-raw,framerate=25/1,width=160,height=120 ! "
+                               "identity error-after=25 ! jpegenc ! fdsink fd=2"),
+                QStringLiteral("videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120 ! jpegenc ! fdsink fd=2"),
+                QStringLiteral("videotestsrc num-buffers=3 ! jpegenc ! fdsink fd=2")};
+    }
     static std::unique_ptr<Streamer> make(const QString &type)
     {
         StreamerPlugin *p = plugin(type);
@@ -31,6 +59,7 @@ private Q_SLOTS:
     {
         QVERIFY2(plugin(QStringLiteral("GstStreamer")), "GstStreamer plugin not found in $SE_BUILD_DIR/plugins");
         QVERIFY2(plugin(QStringLiteral("GstInProcess")), "GstInProcess plugin not found in $SE_BUILD_DIR/plugins");
+        QVERIFY2(plugin(QStringLiteral("FakeStreamer")), "FakeStreamer plugin not found in $SE_BUILD_DIR/plugins");
     }
 
     void cleanup()
@@ -62,7 +91,7 @@ private Q_SLOTS:
         QCOMPARE(r.terminals(), 1);
     }
 
-    void stopWhenIdleIsQueuedStopped_data() { addTypes(); }
+    void stopWhenIdleIsQueuedStopped_data() { addContractTypes(); }
     void stopWhenIdleIsQueuedStopped()
     {
         QFETCH(QString, type);
@@ -74,31 +103,35 @@ private Q_SLOTS:
         QCOMPARE(r.terminals(), 1);
     }
 
-    void errorAfterSomeBuffers_data() { addTypes(); }
+    void errorAfterSomeBuffers_data() { addContractTypes(); }
     void errorAfterSomeBuffers()
     {
         QFETCH(QString, type);
         auto s = make(type);
         Recorder r(s.get());
-        s->start(config(QStringLiteral("videotestsrc is-live=true ! video/x-raw,framerate=25/1,width=160,height=120 ! "
-                                       "identity error-after=25 ! jpegenc ! fdsink fd=2")));
+        s->start(config(commands(type).errorAfter));
         QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
         QCOMPARE(r.failedCount, 1);
         QCOMPARE(r.terminals(), 1);
         QVERIFY(r.producing == 1 && r.pictures >= 1); // it did play before it broke
+        QVERIFY2(r.contractBroken.isEmpty(), qPrintable(r.contractBroken));
+        if (!isGst(type)) {
+            QVERIFY2(r.failReason.contains(QLatin1String("fail-after=1")), qPrintable(r.failReason));
+            return;
+        }
         // GStreamer's own message, its source and its debug text.
         QVERIFY2(r.failReason.contains(QLatin1String("Failed after iterations as requested")), qPrintable(r.failReason));
         QVERIFY2(r.failReason.contains(QLatin1String("identity")), qPrintable(r.failReason));
         QVERIFY2(r.failReason.contains(QLatin1Char('\n')), qPrintable(r.failReason));
     }
 
-    void endOfStreamEnds_data() { addTypes(); }
+    void endOfStreamEnds_data() { addContractTypes(); }
     void endOfStreamEnds()
     {
         QFETCH(QString, type);
         auto s = make(type);
         Recorder r(s.get());
-        s->start(config(QStringLiteral("videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120 ! jpegenc ! fdsink fd=2")));
+        s->start(config(commands(type).endAfter));
         QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
         QVERIFY2(r.endedCount == 1, qPrintable(r.failReason + QLatin1Char('\n') + r.logText()));
         QCOMPARE(r.terminals(), 1);
@@ -108,7 +141,7 @@ private Q_SLOTS:
         QVERIFY2(r.contractBroken.isEmpty(), qPrintable(r.contractBroken));
         // And it starts again after the end.
         r.rearm();
-        s->start(config(QStringLiteral("videotestsrc num-buffers=3 ! jpegenc ! fdsink fd=2")));
+        s->start(config(commands(type).endSoon));
         QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
         QCOMPARE(r.endedCount, 2);
     }
@@ -193,13 +226,13 @@ private Q_SLOTS:
         QVERIFY2(r.logText().contains(QLatin1String("writes no JPEG pictures")), qPrintable(r.logText()));
     }
 
-    void stopWhileStarting_data() { addTypes(); }
+    void stopWhileStarting_data() { addContractTypes(); }
     void stopWhileStarting()
     {
         QFETCH(QString, type);
         auto s = make(type);
         Recorder r(s.get());
-        s->start(config(kLight));
+        s->start(config(commands(type).light));
         s->stop();
         s->stop(); // twice is harmless
         QTRY_VERIFY_WITH_TIMEOUT(r.terminated(), kWait);
@@ -208,7 +241,7 @@ private Q_SLOTS:
         QCOMPARE(r.producing, 0);
     }
 
-    void hundredStartStopCyclesLeaveNothing_data() { addTypes(); }
+    void hundredStartStopCyclesLeaveNothing_data() { addContractTypes(); }
     void hundredStartStopCyclesLeaveNothing()
     {
         QFETCH(QString, type);
@@ -216,7 +249,7 @@ private Q_SLOTS:
         Recorder r(s.get());
         auto cycle = [&](int i) {
             r.rearm();
-            s->start(config(kLight));
+            s->start(config(commands(type).light));
             if (i % 4 == 0) // every fourth runs until it produces, the others stop at once
                 QTRY_VERIFY_WITH_TIMEOUT(r.producing == 1 || r.terminated(), kWait);
             s->stop();
@@ -244,7 +277,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(threadCount() <= threads + 4, kWait);
     }
 
-    void twentyAtOnce_data() { addTypes(); }
+    void twentyAtOnce_data() { addContractTypes(); }
     void twentyAtOnce()
     {
         QFETCH(QString, type);
@@ -253,7 +286,7 @@ private Q_SLOTS:
         for (int i = 0; i < 20; ++i) {
             streamers.push_back(make(type));
             recs.push_back(std::make_unique<Recorder>(streamers.back().get()));
-            streamers.back()->start(config(kLight, QStringLiteral("w%1").arg(i)));
+            streamers.back()->start(config(commands(type).light, QStringLiteral("w%1").arg(i)));
         }
         auto allHave = [&](int pictures) {
             for (const auto &r : recs)
