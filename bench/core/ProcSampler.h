@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QDir>
 #include <QFile>
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -8,9 +10,23 @@
 
 // CPU time and memory of one process, read from /proc.
 struct ProcSample {
-    double cpuSeconds = 0; // user + system
+    double cpuSeconds = 0; // user + system, in clock ticks (10 ms)
     double rssMb = 0;
+    QHash<qint64, qint64> threadRunNs; // each thread's time on a CPU (schedstat), to the nanosecond
 };
+
+// CPU seconds the process used from `a` to `b`: to the nanosecond when the
+// kernel has schedstat (a thread that ended in between loses its share, the
+// threads that began count whole), else in clock ticks.
+inline double cpuSecondsBetween(const ProcSample &a, const ProcSample &b)
+{
+    if (b.threadRunNs.isEmpty())
+        return b.cpuSeconds - a.cpuSeconds;
+    qint64 ns = 0;
+    for (auto it = b.threadRunNs.cbegin(); it != b.threadRunNs.cend(); ++it)
+        ns += it.value() - a.threadRunNs.value(it.key(), 0);
+    return double(ns) / 1e9;
+}
 
 inline ProcSample sampleProcess(qint64 pid)
 {
@@ -22,6 +38,12 @@ inline ProcSample sampleProcess(qint64 pid)
         const double ticks = double(sysconf(_SC_CLK_TCK));
         if (f.size() > 13)
             s.cpuSeconds = (f[11].toDouble() + f[12].toDouble()) / ticks; // utime, stime
+    }
+    const QString tasks = QStringLiteral("/proc/%1/task").arg(pid);
+    for (const QString &tid : QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile schedstat(tasks + QLatin1Char('/') + tid + QStringLiteral("/schedstat"));
+        if (schedstat.open(QIODevice::ReadOnly))
+            s.threadRunNs.insert(tid.toLongLong(), schedstat.readAll().split(' ').value(0).toLongLong());
     }
     QFile status(QStringLiteral("/proc/%1/status").arg(pid));
     if (status.open(QIODevice::ReadOnly))
@@ -60,7 +82,7 @@ inline Load measureProcess(qint64 pid, int seconds)
     t.start();
     spinEventLoop(seconds * 1000);
     const ProcSample b = sampleProcess(pid);
-    return {100.0 * (b.cpuSeconds - a.cpuSeconds) / (double(t.elapsed()) / 1000.0), b.rssMb};
+    return {100.0 * cpuSecondsBetween(a, b) / (double(t.elapsed()) / 1000.0), b.rssMb};
 }
 
 // Keeps the event loop turning until `done` or `ms` pass; false on the deadline.
