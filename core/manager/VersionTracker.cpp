@@ -4,10 +4,6 @@
 #include "Worker.h"
 
 #include <QLoggingCategory>
-#include <QTimer>
-
-#include <algorithm>
-#include <climits>
 
 Q_LOGGING_CATEGORY(lcVersions, "se.versions")
 
@@ -35,9 +31,9 @@ void VersionTracker::track(Worker *worker, const VersionState &state, bool watch
     e->worker = worker;
     e->state = state;
     e->policy.onNewVersion(state.current, watch);
-    e->stable = new QTimer(worker);
-    e->stable->setSingleShot(true);
-    connect(e->stable, &QTimer::timeout, this, [this, id] { onStable(id); });
+    if (!m_scheduler)
+        m_scheduler = std::make_shared<TimerScheduler>();
+    e->stable = std::make_unique<ScheduledCall>(m_scheduler.get());
     connect(worker, &Worker::stateChanged, this, [this, id] { onStateChanged(id); });
     connect(worker, &Worker::watchdogTriggered, this, [this, id](const WatchdogEvent &event) {
         onWatchdog(id, event.cause == WatchdogEvent::Cause::Hold);
@@ -51,10 +47,8 @@ void VersionTracker::forget(const QString &workerId)
     const auto it = m_entries.find(workerId);
     if (it == m_entries.end())
         return;
-    if (Worker *w = it->second->worker) {
+    if (Worker *w = it->second->worker)
         w->disconnect(this);
-        delete it->second->stable;
-    }
     m_entries.erase(it);
 }
 
@@ -92,7 +86,7 @@ void VersionTracker::onStateChanged(const QString &workerId)
     }
     e->policy.onRunning();
     if (e->state.lastGood != e->state.current && !e->stable->isActive())
-        e->stable->start(int(std::clamp<qint64>(m_stableAfter.count(), 0, INT_MAX)));
+        e->stable->start(m_scheduler->now() + m_stableAfter, [this, id = workerId] { onStable(id); });
 }
 
 void VersionTracker::onStable(const QString &workerId)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AutoRollbackPolicy.h"
+#include "WorkerScheduler.h"
 #include "WorkerVersion.h"
 
 #include <QObject>
@@ -9,8 +10,6 @@
 
 #include <map>
 #include <memory>
-
-class QTimer;
 
 namespace se {
 
@@ -29,6 +28,9 @@ public:
     explicit VersionTracker(Store &store, QObject *parent = nullptr);
     ~VersionTracker() override;
 
+    // The workers' clock and timers (WorkerManager's, shared with its workers):
+    // the stable period is a call on it, no Qt timer per worker.
+    void setScheduler(std::shared_ptr<WorkerScheduler> scheduler) { m_scheduler = std::move(scheduler); }
     void setStableAfter(Millis period) { m_stableAfter = period; }
     Millis stableAfter() const { return m_stableAfter; }
 
@@ -54,7 +56,7 @@ private:
         QPointer<Worker> worker;
         VersionState state;
         AutoRollbackPolicy policy;
-        QTimer *stable = nullptr; // a child of the worker
+        std::unique_ptr<ScheduledCall> stable;
     };
     Entry *find(const QString &workerId) const;
     void onStateChanged(const QString &workerId);
@@ -62,6 +64,7 @@ private:
     void onStable(const QString &workerId);
 
     Store &m_store;
+    std::shared_ptr<WorkerScheduler> m_scheduler; // outlives the entries' calls
     Millis m_stableAfter{60000};
     std::map<QString, std::unique_ptr<Entry>> m_entries;
 };

@@ -21,6 +21,7 @@ WorkerManager::WorkerManager(Store &store, StreamerFactory &factory, QObject *pa
     m_env.factory = &m_factory;
     // One clock and one timer for every worker's deadlines (issue 16).
     m_env.scheduler = std::make_shared<TimerScheduler>();
+    m_versions.setScheduler(m_env.scheduler);
     m_env.admit = [this](const WorkerConfig &c) { return admit(c); };
     m_policy = PipelinePolicy::builtInDefault(QFileInfo(m_store.path()).absolutePath());
     m_versions.setStableAfter(m_env.restartPolicy.stableAfter);
