@@ -95,13 +95,7 @@ void Store::close()
     // The history still queued is written first (a clean stop loses none of it).
     if (m_writer) {
         m_writer->stop();
-        const HistoryStats s = m_writer->stats();
-        m_localStats.queued += s.queued;
-        m_localStats.written += s.written;
-        m_localStats.failed += s.failed;
-        m_localStats.dropped += s.dropped;
-        m_localStats.transactions += s.transactions;
-        m_localStats.maxWaiting = std::max(m_localStats.maxWaiting, s.maxWaiting);
+        m_localStats.addTotals(m_writer->stats());
         m_writer.reset();
     }
     if (!QSqlDatabase::contains(m_connection))
@@ -784,13 +778,8 @@ HistoryStats Store::historyStats() const
     HistoryStats s = m_localStats;
     if (m_writer) {
         const HistoryStats w = m_writer->stats();
-        s.queued += w.queued;
-        s.written += w.written;
-        s.failed += w.failed;
-        s.dropped += w.dropped;
-        s.transactions += w.transactions;
+        s.addTotals(w);
         s.waiting = w.waiting;
-        s.maxWaiting = std::max(s.maxWaiting, w.maxWaiting);
     }
     return s;
 }

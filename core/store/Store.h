@@ -13,6 +13,7 @@
 #include <QString>
 #include <QUuid>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -69,6 +70,17 @@ struct HistoryStats {
     quint64 transactions = 0; // commits
     int waiting = 0;          // queued or being written now
     int maxWaiting = 0;
+
+    // Adds another writer's totals to these (the counts, the highest waiting).
+    void addTotals(const HistoryStats &other)
+    {
+        queued += other.queued;
+        written += other.written;
+        failed += other.failed;
+        dropped += other.dropped;
+        transactions += other.transactions;
+        maxWaiting = std::max(maxWaiting, other.maxWaiting);
+    }
 };
 
 // The engine's memory: one SQLite file. Every write that matters is one
