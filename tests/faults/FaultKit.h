@@ -4,6 +4,7 @@
 // over HTTP at any address (also one inside a network namespace), /proc
 // readings (children, zombies, descriptors, RSS), a network namespace with a
 // veth pair, a small tmpfs, and the suite's sizes and seed.
+#include "ChildProcesses.h"
 #include "TestEnv.h"
 #include "../hub/HubView.h"
 #include "TestHubProcess.h"
@@ -254,18 +255,19 @@ inline QList<ProcInfo> allProcesses()
     return out;
 }
 
-inline QList<ProcInfo> childrenOf(qint64 parent)
+// A process's children as ProcInfo (tests/common finds them).
+inline QList<ProcInfo> childInfos(qint64 parent)
 {
     QList<ProcInfo> out;
-    for (const ProcInfo &p : allProcesses())
-        if (p.ppid == parent)
-            out << p;
+    for (const qint64 pid : childrenOf(parent))
+        if (auto p = procInfo(int(pid)))
+            out << *p;
     return out;
 }
 
 inline int zombieChildren(qint64 parent)
 {
-    const QList<ProcInfo> children = childrenOf(parent);
+    const QList<ProcInfo> children = childInfos(parent);
     return int(std::count_if(children.begin(), children.end(), [](const ProcInfo &p) { return p.state == 'Z'; }));
 }
 

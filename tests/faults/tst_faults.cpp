@@ -247,7 +247,7 @@ private Q_SLOTS:
             const bool found = waitFor(
                 [&] {
                     QList<QPair<QString, ProcInfo>> eligible;
-                    for (const ProcInfo &p : childrenOf(pid)) {
+                    for (const ProcInfo &p : childInfos(pid)) {
                         const QString w = workerOf(p);
                         if (p.state == 'Z' || w.isEmpty() || victims.contains({p.pid, p.startTime}))
                             continue;
@@ -299,7 +299,7 @@ private Q_SLOTS:
 
         // Every child reaped: no zombie, one live child per worker, nothing else.
         QVERIFY2(waitFor([&] { return zombieChildren(pid) == 0; }, 15000), "a killed child was never reaped");
-        const QList<ProcInfo> children = childrenOf(pid);
+        const QList<ProcInfo> children = childInfos(pid);
         QSet<QString> childOf;
         for (const ProcInfo &p : children)
             childOf.insert(workerOf(p));
