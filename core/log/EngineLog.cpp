@@ -65,7 +65,7 @@ void EngineLog::append(LogLevel level, const QString &message)
     if (QThread::currentThread() == thread())
         Q_EMIT lineAppended(entry);
     else
-        QMetaObject::invokeMethod(this, [this, entry] { Q_EMIT lineAppended(entry); }, Qt::QueuedConnection);
+        m_inbox.post([this, entry] { Q_EMIT lineAppended(entry); });
 }
 
 QList<LogEntry> EngineLog::last(int count) const

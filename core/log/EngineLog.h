@@ -1,6 +1,7 @@
 #pragma once
 
 #include "LogBuffer.h"
+#include "ThreadInbox.h"
 
 #include <QMutex>
 #include <QObject>
@@ -41,6 +42,7 @@ Q_SIGNALS:
 private:
     mutable QMutex m_mutex;
     LogBuffer m_buffer{2000};
+    ThreadInbox m_inbox{this}; // lines appended on other threads
 };
 
 } // namespace se

@@ -211,7 +211,7 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
     if (m_historyWrites == HistoryWrites::WriterThread) {
         m_writer = std::make_unique<HistoryWriter>(path, historyConnection(m_connection), [this](const HistoryOutcome &o) {
             // On the writer thread: told on the store's.
-            QMetaObject::invokeMethod(this, [this, o] { onHistoryReport(o); }, Qt::QueuedConnection);
+            m_inbox.post([this, o] { onHistoryReport(o); });
         });
         if (!m_writer->start(&why)) {
             qCWarning(lcStore).noquote() << "the history writer could not open the database (" << why

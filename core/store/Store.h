@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ThreadInbox.h"
 #include "WatchdogEvent.h"
 #include "WorkerConfig.h"
 #include "WorkerVersion.h"
@@ -235,6 +236,7 @@ private:
     QString m_connection;
     QString m_path;
     HistoryWrites m_historyWrites = HistoryWrites::WriterThread;
+    ThreadInbox m_inbox{this}; // the writer's reports; outlives the writer
     std::unique_ptr<HistoryWriter> m_writer;
     qint64 m_nextEventId = 1;
     quint64 m_nextItem = 1; // the order of history items

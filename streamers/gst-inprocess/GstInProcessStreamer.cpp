@@ -57,14 +57,10 @@ struct InProcessRun : std::enable_shared_from_this<InProcessRun> {
     {
         if (!owner)
             return;
-        auto self = shared_from_this();
-        QMetaObject::invokeMethod(
-            owner,
-            [self, fn] {
-                if (self->owner)
-                    fn(self->owner);
-            },
-            Qt::QueuedConnection);
+        owner->inbox()->post([self = shared_from_this(), fn] {
+            if (self->owner)
+                fn(self->owner);
+        });
     }
 };
 

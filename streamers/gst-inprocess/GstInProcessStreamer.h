@@ -1,6 +1,7 @@
 #pragma once
 
 #include "StreamerBase.h"
+#include "ThreadInbox.h"
 
 #include <QTimer>
 
@@ -45,6 +46,8 @@ public:
     void onFlowing(const std::shared_ptr<InProcessRun> &run);
     void onLogs(const std::shared_ptr<InProcessRun> &run);
     void onTornDown(const std::shared_ptr<InProcessRun> &run);
+    // Where the pipeline's threads post those calls.
+    ThreadInbox *inbox() { return &m_inbox; }
 
 private:
     enum class Phase { Idle, Starting, Running, Ending, TearingDown };
@@ -73,6 +76,7 @@ private:
     QTimer m_deadline;     // start, EOS and NULL deadlines
     QTimer m_qosTimer;
     std::unique_ptr<class QosCounter> m_qos;
+    ThreadInbox m_inbox{this};
     int m_stateTimeoutMs = 5000;
 };
 

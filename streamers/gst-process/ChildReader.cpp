@@ -1,6 +1,6 @@
 #include "ChildReader.h"
 
-#include <QObject>
+#include "ThreadInbox.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -55,7 +55,7 @@ std::shared_ptr<ChildReader> ChildReader::shared()
     return r;
 }
 
-ChildReader::ChildReader() : m_inbox(new QObject)
+ChildReader::ChildReader() : m_inbox(new ThreadInbox)
 {
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
     m_exits = ::epoll_create1(EPOLL_CLOEXEC);
@@ -325,13 +325,10 @@ void ChildReader::postLocked()
     if (m_posted)
         return; // the main thread has not come yet: it takes this with the rest
     m_posted = true;
-    QMetaObject::invokeMethod(
-        m_inbox,
-        [weak = m_self] {
-            if (std::shared_ptr<ChildReader> self = weak.lock())
-                self->deliver();
-        },
-        Qt::QueuedConnection);
+    m_inbox->post([weak = m_self] {
+        if (std::shared_ptr<ChildReader> self = weak.lock())
+            self->deliver();
+    });
 }
 
 void ChildReader::deliver()

@@ -12,8 +12,11 @@
 #include <unordered_map>
 #include <vector>
 
-class QObject;
 struct epoll_event;
+
+namespace se {
+class ThreadInbox;
+}
 
 namespace se::gst {
 
@@ -103,7 +106,7 @@ private:
     std::atomic<bool> m_stopping{false};
     std::thread m_thread;
     std::weak_ptr<ChildReader> m_self;
-    QObject *m_inbox = nullptr; // main thread; the queued deliveries' context
+    ThreadInbox *m_inbox = nullptr; // main thread; the queued deliveries' context
     int m_delivering = 0;       // main thread: inside deliver()
 
     // m_ioMutex: the channels' descriptors, splitters and the map while the
