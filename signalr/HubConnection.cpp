@@ -564,6 +564,15 @@ bool HubConnection::send(const QString &method, const QJsonArray &args) {
   return true;
 }
 
+bool HubConnection::sendEncoded(const QString &method, const QByteArray &argumentsJson) {
+  if (m_state != State::Connected)
+    return false;
+  HubMessage m = HubMessage::invocation(QString(), method, {});
+  m.encodedArguments = argumentsJson;
+  sendMessage(m);
+  return true;
+}
+
 bool HubConnection::send(const QString &method, const QJsonArray &args, const QList<UploadStream *> &uploads) {
   if (const QString error = refusal(QStringLiteral("send '%1'").arg(method), uploads); !error.isEmpty()) {
     qCWarning(lcSignalR) << "not sent:" << error;
@@ -689,18 +698,28 @@ void HubConnection::sendMessage(const HubMessage &m) {
                            << "unacknowledged bytes, over its" << m_options.statefulReconnectBufferBytes;
     }
   }
+  // Answers and calls that wait for one leave at once, not at the end of the
+  // turn: the peer is waiting on them, and the turn may go on with other work.
+  const bool urgent = m.type == MessageType::Completion || m.type == MessageType::CancelInvocation ||
+                      ((m.type == MessageType::Invocation || m.type == MessageType::StreamInvocation) && !m.invocationId.isEmpty());
   if (m_phase == Phase::Open)
-    writeRaw(record);
+    writeRaw(record, urgent);
   // Reattaching: trackable messages wait in the replay buffer; the rest is moot.
 }
 
 // The first record of an event-loop turn leaves at once (latency); the records
 // that follow it in the same turn leave together as one WebSocket message at the
 // end of the turn (throughput: the protocol allows several records per message).
-void HubConnection::writeRaw(const QByteArray &record) {
+// An urgent record leaves at once with those gathered before it (order kept).
+void HubConnection::writeRaw(const QByteArray &record, bool urgent) {
   if (!m_socket)
     return;
   resetKeepAlive();
+  if (urgent && m_flushScheduled) {
+    m_outBuffer += record;
+    sendFrame(std::exchange(m_outBuffer, QByteArray()));
+    return;
+  }
   if (!m_flushScheduled) {
     m_flushScheduled = true;
     QMetaObject::invokeMethod(this, &HubConnection::flush, Qt::QueuedConnection);

@@ -85,6 +85,9 @@ public:
   InvocationReply *invoke(const QString &method, const QJsonArray &args = {}, int timeoutMs = 0);
   // Fire and forget (no invocationId). False when not connected (nothing sent).
   bool send(const QString &method, const QJsonArray &args = {});
+  // The same with the arguments already written as a JSON array (`[...]`), as
+  // the caller vouches: for what goes to many hubs, written once.
+  bool sendEncoded(const QString &method, const QByteArray &argumentsJson);
   // Server-to-client stream. Never null.
   StreamReply *stream(const QString &method, const QJsonArray &args = {});
 
@@ -171,7 +174,7 @@ private:
   void failAllPending(const QString &error);
   void teardownSocket();
   void sendMessage(const HubMessage &m);
-  void writeRaw(const QByteArray &record);
+  void writeRaw(const QByteArray &record, bool urgent = false);
   void flush();
   void sendFrame(const QByteArray &records);
   void answer(const QString &invocationId, quint64 generation, const HubMessage &completion);

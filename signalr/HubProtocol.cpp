@@ -376,7 +376,10 @@ bool writeFast(const HubMessage &m, QByteArray &out) {
     out += ",\"target\":";
     appendString(out, m.target);
     out += ",\"arguments\":";
-    appendArray(out, m.arguments);
+    if (!m.encodedArguments.isEmpty())
+      out += m.encodedArguments;
+    else
+      appendArray(out, m.arguments);
     if (!m.streamIds.isEmpty()) {
       out += ",\"streamIds\":[";
       for (qsizetype i = 0; i < m.streamIds.size(); ++i) {
@@ -445,7 +448,8 @@ QByteArray HubProtocol::write(const HubMessage &m) {
     if (!m.invocationId.isEmpty() || m.type == MessageType::StreamInvocation)
       o.insert(QLatin1String("invocationId"), m.invocationId);
     o.insert(QLatin1String("target"), m.target);
-    o.insert(QLatin1String("arguments"), m.arguments);
+    o.insert(QLatin1String("arguments"), m.encodedArguments.isEmpty() ? m.arguments
+                                                                       : QJsonDocument::fromJson(m.encodedArguments).array());
     if (!m.streamIds.isEmpty())
       o.insert(QLatin1String("streamIds"), QJsonArray::fromStringList(m.streamIds));
     break;

@@ -29,6 +29,8 @@ struct HubMessage {
   QString invocationId;          // empty: none (non-blocking invocation)
   QString target;                // Invocation, StreamInvocation
   QJsonArray arguments;          // Invocation, StreamInvocation
+  QByteArray encodedArguments;   // Invocation: the arguments already written as a JSON array, used in
+                                 // place of `arguments` (what goes to many connections is written once)
   QStringList streamIds;         // Invocation, StreamInvocation (optional)
   QJsonValue item;               // StreamItem
   QJsonValue result;             // Completion, when hasResult

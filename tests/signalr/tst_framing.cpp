@@ -312,6 +312,29 @@ private Q_SLOTS:
     QVERIFY(m[2].error); // answers leave in order: the id-less call in between wrote nothing
   }
 
+  // A turn that has written already gathers what follows for its end; an
+  // answer is not held back with it, nor the records before it (order kept).
+  void anAnswerLeavesAtOnceEvenInATurnThatHasWritten() {
+    RawHub hub;
+    auto c = client(hub);
+    qint64 gatheredAfterAnswer = -1;
+    c->on("Answer", [&](const QJsonArray &, signalr::ClientResult r) {
+      c->send("Before", {1}); // the turn's first record: out at once
+      c->send("Gathered", {2}); // gathered for the end of the turn
+      r.resolve(42);
+      gatheredAfterAnswer = c->bufferedBytes();
+    });
+    QVERIFY(connectTo(c.get()));
+    hub.sendText("{\"type\":1,\"invocationId\":\"a1\",\"target\":\"Answer\",\"arguments\":[]}\x1e");
+    QTRY_COMPARE(hub.received.size(), 3);
+    QCOMPARE(gatheredAfterAnswer, 0); // handed to the socket inside the turn, nothing left gathered
+    const auto m = hub.receivedMessages();
+    QCOMPARE(m[0].target, "Before");
+    QCOMPARE(m[1].target, "Gathered");
+    QCOMPARE(m[2].type, MessageType::Completion);
+    QCOMPARE(m[2].result.toInt(), 42);
+  }
+
   void closeMessages() {
     {
       RawHub hub;

@@ -50,6 +50,14 @@ private Q_SLOTS:
     m = roundTrip(HubMessage::invocation(QString(), "Fire", {}));
     QVERIFY(m.invocationId.isEmpty());
     QVERIFY(!HubProtocol::write(HubMessage::invocation(QString(), "Fire", {})).contains("invocationId"));
+    // Arguments written once for many connections go out as they are, headers or not.
+    HubMessage encoded = HubMessage::invocation(QString(), "Fire", {});
+    encoded.encodedArguments = "[{\"a\":\"b\"},2]";
+    QCOMPARE(HubProtocol::write(encoded), QByteArray("{\"type\":1,\"target\":\"Fire\",\"arguments\":[{\"a\":\"b\"},2]}\x1e"));
+    encoded.headers.insert("h", "v");
+    m = roundTrip(encoded);
+    QCOMPARE(m.arguments, (QJsonArray{QJsonObject{{"a", "b"}}, 2}));
+    QCOMPARE(m.headers.value("h"), "v");
     m = roundTrip(HubMessage::streamInvocation("8", "S", {3}));
     QCOMPARE(m.type, MessageType::StreamInvocation);
     HubMessage withStreams = HubMessage::invocation("10", "Upload", {"x"});
