@@ -115,11 +115,36 @@ QJsonObject engineLog(const LogEntry &entry)
     return baseLog(entry);
 }
 
-QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence)
+QByteArray workerImageFields(const QString &workerId, const QByteArray &jpeg, int sequence)
 {
-    return {{QStringLiteral("imageBytes"), QString::fromLatin1(jpeg.toBase64())},
-            {QStringLiteral("workerId"), workerId},
-            {QStringLiteral("imageSequenceNumber"), sequence}};
+    // The id as JSON escapes it: ["…"] less its brackets.
+    const QByteArray id = QJsonDocument(QJsonArray{workerId}).toJson(QJsonDocument::Compact).chopped(1).sliced(1);
+    const qsizetype base64Size = (jpeg.size() + 2) / 3 * 4;
+    QByteArray out;
+    out.reserve(base64Size + id.size() + 80);
+    out += "\"imageBytes\":\"";
+    out += jpeg.toBase64();
+    out += "\",\"workerId\":";
+    out += id;
+    out += ",\"imageSequenceNumber\":";
+    out += QByteArray::number(sequence);
+    return out;
+}
+
+QByteArray withBaseFields(const QByteArray &fields, const QUuid &engineId, int sequenceNumber, Stamp made)
+{
+    QByteArray out;
+    out.reserve(fields.size() + 128);
+    out += "[{\"engineId\":\"";
+    out += engineId.toByteArray(QUuid::WithoutBraces);
+    out += "\",\"timestamp\":\"";
+    out += dateTime(made).toLatin1();
+    out += "\",\"sequenceNumber\":";
+    out += QByteArray::number(sequenceNumber);
+    out += ',';
+    out += fields;
+    out += "}]";
+    return out;
 }
 
 QJsonObject metric(const EngineMetrics &m)

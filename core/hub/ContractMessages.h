@@ -83,7 +83,14 @@ QJsonObject watchdogEvent(const WatchdogEvent &event, qsizetype maxChars = 0);
 // text, or its first maxChars characters and how many were left out.
 QString clipped(const QString &text, qsizetype maxChars);
 QJsonObject engineLog(const LogEntry &entry);
-QJsonObject workerImage(const QString &workerId, const QByteArray &jpeg, int sequence);
+// ReceiveImage's object, its fields written as JSON once (`"imageBytes":"…",…`,
+// no braces), for all hubs: the picture in base64 needs no escaping, so it is
+// copied, not converted to UTF-16 and escaped character by character.
+// withBaseFields() makes the message of one hub from it.
+QByteArray workerImageFields(const QString &workerId, const QByteArray &jpeg, int sequence);
+// `[{<base fields>,<fields>}]`: the arguments of a message whose first and only
+// argument is an object written as fields, with fillBase()'s fields.
+QByteArray withBaseFields(const QByteArray &fields, const QUuid &engineId, int sequenceNumber, Stamp made);
 
 QJsonObject metric(const EngineMetrics &metrics);
 QJsonObject systemInfo(const EngineSystemInfo &info);

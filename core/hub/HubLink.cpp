@@ -251,6 +251,11 @@ void HubLink::warnDrops()
 
 void HubLink::send(OutgoingMessage &m)
 {
+    if (!m.fields.isEmpty()) {
+        m_connection->sendEncoded(
+            m.method, contract::withBaseFields(m.fields, m_owner.engineId(), m_owner.nextSequenceNumber(), m.created));
+        return;
+    }
     if (!m.arguments.isEmpty() && m.arguments.first().isObject()) {
         QJsonObject first = m.arguments.first().toObject();
         contract::fillBase(first, m_owner.engineId(), m_owner.nextSequenceNumber(), m.created);

@@ -221,8 +221,9 @@ void HubLinks::onPicture(Worker *w)
         return;
     }
     m_oversized.remove(w->id());
-    broadcast(message(OutgoingMessage::Kind::Image, "ReceiveImage", {contract::workerImage(w->id(), jpeg, w->pictureSequence())},
-                      stamp(), w->id()));
+    OutgoingMessage m = message(OutgoingMessage::Kind::Image, "ReceiveImage", {}, stamp(), w->id());
+    m.fields = contract::workerImageFields(w->id(), jpeg, w->pictureSequence()); // once, shared by every link
+    broadcast(std::move(m));
 }
 
 } // namespace se

@@ -17,6 +17,10 @@ struct OutgoingMessage {
     Kind kind = Kind::Control;
     QString method;
     QJsonArray arguments;
+    // In place of arguments: the one argument object's own fields, written as
+    // JSON once for every hub (contract::workerImageFields); each link adds its
+    // base fields (contract::withBaseFields).
+    QByteArray fields;
     QString key;        // Image: the worker; only the newest per key is kept
     qint64 created = 0; // its stamp (contract::Stamp): when it was made, the engine-wide order
 };

@@ -81,6 +81,22 @@ private Q_SLOTS:
         QVERIFY(contract::dateTime(a) < contract::dateTime(b));
     }
 
+    void aPictureWrittenOnceForAllHubsIsTheContractsImageMessage()
+    {
+        const QByteArray jpeg("\xff\xd8 any bytes \x00\x01\xff\xd9", 19);
+        const QString id = QStringLiteral("w\"1\\ \u00e9"); // what JSON must escape, and not ASCII
+        const QUuid engine = QUuid::createUuid();
+        const QByteArray arguments = contract::withBaseFields(contract::workerImageFields(id, jpeg, 42), engine, 7, 1234567);
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(arguments, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QJsonObject expected{{QStringLiteral("imageBytes"), QString::fromLatin1(jpeg.toBase64())},
+                             {QStringLiteral("workerId"), id},
+                             {QStringLiteral("imageSequenceNumber"), 42}};
+        contract::fillBase(expected, engine, 7, 1234567);
+        QCOMPARE(doc.array(), (QJsonArray{expected}));
+    }
+
     void fieldsAreReadInAnyCase()
     {
         const QJsonObject o{{QStringLiteral("WorkerId"), QStringLiteral("a")}, {QStringLiteral("NAME"), QStringLiteral("b")}};
