@@ -7,6 +7,7 @@
 // (every size once, then again) and each figure is min/median/max of them.
 //   ./dev bench -R bench_scale    (or: build/bin/bench_scale [seconds per run] [runs] [sizes...])
 #include "ProcSampler.h"
+#include "Spread.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -63,19 +64,6 @@ Load measureBare(int workers, int seconds)
     bare.kill();
     bare.waitForFinished();
     return load;
-}
-
-struct Spread {
-    double min = 0, median = 0, max = 0;
-};
-Spread spread(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? Spread{} : Spread{v.front(), v[v.size() / 2], v.back()};
-}
-QString fmt(const Spread &s, int precision)
-{
-    return QStringLiteral("%1 / %2 / %3").arg(s.min, 0, 'f', precision).arg(s.median, 0, 'f', precision).arg(s.max, 0, 'f', precision);
 }
 
 struct Runs {
