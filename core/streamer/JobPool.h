@@ -7,12 +7,13 @@
 #include <thread>
 #include <vector>
 
-namespace se::gst {
+namespace se {
 
-// A bounded pool of plain threads for jobs that may block (GStreamer state
-// changes). Threads are made as jobs need them, up to `maxThreads`, and stay;
-// the destructor runs what is queued and joins them all, so no job outlives
-// its owner. Plain std::threads rather than QThreadPool: they carry no Qt
+// A bounded pool of plain threads for a plugin's work off the event loop:
+// jobs that may block (GStreamer state changes) or would hold the loop up
+// (rendering a picture). Threads are made as jobs need them, up to
+// `maxThreads`, and stay; the destructor runs what is queued and joins them
+// all, so no job outlives its owner. Plain std::threads rather than QThreadPool: they carry no Qt
 // event dispatcher (whose GLib context would become the thread's default and
 // catch bus watches, and whose eventfd comes and goes with the threads), and
 // their locks are pthread ones that ThreadSanitizer can see.
@@ -71,4 +72,4 @@ private:
     bool m_closing = false;
 };
 
-} // namespace se::gst
+} // namespace se
