@@ -1,21 +1,48 @@
 #include "FakeStreamer.h"
 
+#include "JobPool.h"
 #include "TinyFont.h"
 
 #include <QBuffer>
-#include <QDateTime>
+#include <QImage>
 #include <QImageWriter>
 #include <QRandomGenerator>
+#include <QTime>
+
+#include <mutex>
 
 namespace se::fake {
 
-FakeStreamer::FakeStreamer()
+struct FakeStreamer::Canvas {
+    QImage background;
+    QImage image;
+    QString name;
+    int quality = 0;
+};
+
+struct FakeStreamer::Delivery {
+    std::mutex mutex;
+    FakeStreamer *streamer = nullptr; // null once it is gone
+};
+
+namespace {
+// Every FakeStreamer's pictures. Defined after what the jobs touch and
+// destroyed before it at exit, waiting for its jobs.
+JobPool g_renders(2);
+} // namespace
+
+FakeStreamer::FakeStreamer() : m_delivery(std::make_shared<Delivery>())
 {
+    m_delivery->streamer = this;
     m_stopTimer.setSingleShot(true);
     connect(&m_stopTimer, &QTimer::timeout, this, [this] { finish(&Streamer::stopped); });
 }
 
-FakeStreamer::~FakeStreamer() = default;
+FakeStreamer::~FakeStreamer()
+{
+    std::lock_guard<std::mutex> lock(m_delivery->mutex);
+    m_delivery->streamer = nullptr; // a picture still being made is dropped
+}
 
 static QImage makeBackground(const FakeCommand &c, quint32 seed)
 {
@@ -39,6 +66,34 @@ static QImage makeBackground(const FakeCommand &c, quint32 seed)
     return img;
 }
 
+// On a pool thread: the canvas is this job's alone.
+QByteArray FakeStreamer::render(Canvas &c, const QString &clock, qint64 frame)
+{
+    // Only the text band changes between frames.
+    QImage &image = c.image;
+    const int scale = image.height() >= 160 ? 2 : 1;
+    const int band = std::min(3 * 9 * scale + 4, image.height());
+    for (int y = 0; y < band; ++y) {
+        memcpy(image.scanLine(y), c.background.constScanLine(y), size_t(image.bytesPerLine()));
+        auto *line = reinterpret_cast<QRgb *>(image.scanLine(y));
+        for (int x = 0; x < image.width(); ++x)
+            line[x] = (line[x] >> 1) & 0xff7f7f7f; // darken for legibility
+    }
+    const QRgb white = 0xffffffff;
+    drawText(image, 2, 2, c.name, scale, white);
+    drawText(image, 2, 2 + 9 * scale, clock, scale, white);
+    drawText(image, 2, 2 + 18 * scale, QStringLiteral("#%1").arg(frame), scale, white);
+
+    QByteArray out;
+    out.reserve(16 * 1024);
+    QBuffer buffer(&out);
+    buffer.open(QIODevice::WriteOnly);
+    QImageWriter writer(&buffer, "jpeg");
+    writer.setQuality(c.quality);
+    writer.write(image);
+    return out;
+}
+
 void FakeStreamer::start(const StreamerConfig &config)
 {
     if (m_active) {
@@ -46,6 +101,7 @@ void FakeStreamer::start(const StreamerConfig &config)
         return;
     }
     m_config = config;
+    ++m_run;
     m_active = true;
     m_stopping = false;
     m_producing = false;
@@ -61,8 +117,11 @@ void FakeStreamer::start(const StreamerConfig &config)
         QTimer::singleShot(0, this, [this] { fail(QStringLiteral("could not start (simulated by fail-start)"), FailureKind::StartFailure); });
         return;
     }
-    m_background = makeBackground(m_cmd, qHash(config.workerId));
-    m_canvas = m_background;
+    m_canvas = std::make_shared<Canvas>();
+    m_canvas->background = makeBackground(m_cmd, qHash(config.workerId));
+    m_canvas->image = m_canvas->background;
+    m_canvas->name = config.name.isEmpty() ? config.workerId.left(8) : config.name;
+    m_canvas->quality = m_cmd.quality;
     m_clock.start();
     m_nextLogMs = m_cmd.logEvery > 0 ? qint64(m_cmd.logEvery * 1000) : -1;
     QTimer::singleShot(0, this, [this] {
@@ -130,40 +189,36 @@ void FakeStreamer::tick()
     }
     if (t < m_cmd.startDelay || (m_cmd.stallAfter >= 0 && t >= m_cmd.stallAfter))
         return;
+    if (m_rendering)
+        return; // the last picture is still being made: this frame is skipped
     ++m_frame;
-    const QByteArray jpeg = render();
+    m_rendering = true;
+    // Local time here: glibc guards its time zone with a lock ThreadSanitizer
+    // cannot see, and this thread reads it anyway (timers, logs).
+    const QString clock = QTime::currentTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+    g_renders.run([canvas = m_canvas, clock, frame = m_frame, run = m_run, delivery = m_delivery] {
+        {
+            std::lock_guard<std::mutex> lock(delivery->mutex);
+            if (!delivery->streamer)
+                return; // gone while this waited its turn
+        }
+        const QByteArray jpeg = render(*canvas, clock, frame);
+        std::lock_guard<std::mutex> lock(delivery->mutex);
+        if (FakeStreamer *self = delivery->streamer)
+            self->m_inbox.post([self, run, jpeg] { self->deliver(run, jpeg); });
+    });
+}
+
+void FakeStreamer::deliver(quint64 run, const QByteArray &jpeg)
+{
+    m_rendering = false;
+    if (run != m_run || !m_active || m_stopping)
+        return;
     if (!m_producing) {
         m_producing = true;
         Q_EMIT producing();
     }
     Q_EMIT picture(jpeg);
-}
-
-QByteArray FakeStreamer::render()
-{
-    // Only the text band changes between frames.
-    const int scale = m_cmd.height >= 160 ? 2 : 1;
-    const int band = 3 * 9 * scale + 4;
-    for (int y = 0; y < std::min(band, m_cmd.height); ++y)
-        memcpy(m_canvas.scanLine(y), m_background.constScanLine(y), size_t(m_canvas.bytesPerLine()));
-    for (int y = 0; y < std::min(band, m_cmd.height); ++y) {
-        auto *line = reinterpret_cast<QRgb *>(m_canvas.scanLine(y));
-        for (int x = 0; x < m_cmd.width; ++x)
-            line[x] = (line[x] >> 1) & 0xff7f7f7f; // darken for legibility
-    }
-    const QRgb white = 0xffffffff;
-    drawText(m_canvas, 2, 2, m_config.name.isEmpty() ? m_config.workerId.left(8) : m_config.name, scale, white);
-    drawText(m_canvas, 2, 2 + 9 * scale, QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss.zzz")), scale, white);
-    drawText(m_canvas, 2, 2 + 18 * scale, QStringLiteral("#%1").arg(m_frame), scale, white);
-
-    QByteArray out;
-    out.reserve(16 * 1024);
-    QBuffer buffer(&out);
-    buffer.open(QIODevice::WriteOnly);
-    QImageWriter writer(&buffer, "jpeg");
-    writer.setQuality(m_cmd.quality);
-    writer.write(m_canvas);
-    return out;
 }
 
 } // namespace se::fake

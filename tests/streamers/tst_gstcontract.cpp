@@ -11,6 +11,8 @@
 #include <QCoreApplication>
 #include <QGuiApplication>
 
+#include <algorithm>
+
 using namespace se;
 using namespace se::test;
 
@@ -275,6 +277,39 @@ private Q_SLOTS:
         // Start and stop threads are gone too (GStreamer's own pools may keep
         // a few idle threads, never one per cycle).
         QTRY_VERIFY_WITH_TIMEOUT(threadCount() <= threads + 4, kWait);
+    }
+
+    // Pictures are made off the event loop by every type (a child process, a
+    // pipeline's threads, FakeStreamer's render pool): a streamer destroyed
+    // while some are on their way must take them with it, and leave the others
+    // of its type unharmed (under ASan, a picture delivered late is a crash).
+    void destroyingStreamersMidPictureIsSafe_data() { addContractTypes(); }
+    void destroyingStreamersMidPictureIsSafe()
+    {
+        QFETCH(QString, type);
+        // Enough big FakeStreamer pictures to keep its render pool busy: some
+        // are always on their way.
+        const QString command = isGst(type) ? commands(type).light : QStringLiteral("fps=25 size=1920x1080 quality=95");
+        const int count = isGst(type) ? 8 : 24;
+        std::vector<std::unique_ptr<Streamer>> streamers;
+        std::vector<std::unique_ptr<Recorder>> recs;
+        for (int i = 0; i < count; ++i) {
+            streamers.push_back(make(type));
+            recs.push_back(std::make_unique<Recorder>(streamers.back().get()));
+            streamers.back()->start(config(command, QStringLiteral("w%1").arg(i)));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(recs.begin(), recs.end(), [](const auto &r) { return r->pictures >= 2; }), 60000);
+        for (auto &s : streamers)
+            s.reset(); // at once, with no stop(): pictures in flight
+        auto survivor = make(type);
+        Recorder r(survivor.get());
+        survivor->start(config(commands(type).light, QStringLiteral("survivor")));
+        QTRY_VERIFY_WITH_TIMEOUT(r.pictures >= 3, kWait);
+        QVERIFY2(r.contractBroken.isEmpty(), qPrintable(r.contractBroken));
+        survivor->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(r.stoppedCount, 1, kWait);
+        for (const auto &rec : recs)
+            QVERIFY2(rec->contractBroken.isEmpty(), qPrintable(rec->contractBroken));
     }
 
     void twentyAtOnce_data() { addContractTypes(); }
