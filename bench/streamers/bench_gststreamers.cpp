@@ -4,10 +4,13 @@
 // start -> first picture, stop, and kill -> detected -> first picture again.
 //
 //   SE_BUILD_DIR=build-gst build-gst/bin/bench_gststreamers [--sizes 1,8,32,64] [--seconds 5] [--kills 5]
-//       [--pipeline light|tiny] [--kinds GstStreamer,gst-launch-1.0]
+//       [--pipeline light|tiny] [--kinds GstStreamer,gst-launch-1.0] [--runs 1]
 //
 // `tiny` (160x90 at 5 fps, every frame a thumbnail) makes 256 workers fit on
 // two cores; `--kinds` runs only the kinds named (default: all three).
+// `--runs N` repeats the whole sweep N times, kinds and sizes interleaved, and
+// ends with the CPU figures as min / median / max over the runs, each kind's
+// median CPU per worker beside gst-launch-1.0's.
 //
 // CPU per worker is in percent of one core: the engine's own CPU plus its
 // children's, over the measuring window, divided by the number of workers.
@@ -20,6 +23,7 @@
 #include "ChildProcesses.h"
 #include "CommandLine.h"
 #include "JpegSplitter.h"
+#include "Spread.h"
 #include "Streamer.h"
 
 #include <QCoreApplication>
@@ -33,6 +37,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -336,6 +341,30 @@ QString ms(double med, double max)
     return QStringLiteral("%1 / %2").arg(med, 0, 'f', 0).arg(max, 0, 'f', 0);
 }
 
+void printSpreads(QTextStream &out, const std::map<std::pair<int, QString>, std::vector<Row>> &rows, int runs)
+{
+    auto of = [](const std::vector<Row> &rs, double Row::*field) {
+        std::vector<double> v;
+        for (const Row &r : rs)
+            v.push_back(r.*field);
+        return spread(v);
+    };
+    out << "\n" << runs << " interleaved runs, min / median / max\n\n"
+        << "| streamer | workers | CPU %/worker | engine CPU % | children CPU % | on time % (min) | CPU/worker vs gst-launch-1.0 (medians) |\n"
+        << "|---|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto &[key, rs] : rows) {
+        const auto peer = rows.find({key.first, QStringLiteral("gst-launch-1.0")});
+        const Spread cpu = of(rs, &Row::cpuPct);
+        QString ratio = QStringLiteral("–");
+        if (peer != rows.end() && key.second != peer->first.second)
+            ratio = QString::number(cpu.median / of(peer->second, &Row::cpuPct).median, 'f', 2) + QStringLiteral("x");
+        out << "| " << key.second << " | " << key.first << " | " << fmt(cpu, 3) << " | " << fmt(of(rs, &Row::enginePct), 1)
+            << " | " << fmt(of(rs, &Row::childrenPct), 1) << " | " << QString::number(of(rs, &Row::onTimePct).min, 'f', 1)
+            << " | " << ratio << " |\n";
+    }
+    out.flush();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -345,6 +374,7 @@ int main(int argc, char **argv)
     QList<int> sizes{1, 8, 32, 64};
     double seconds = 5;
     int kills = 5;
+    int runs = 1;
     QStringList only{QStringLiteral("GstInProcess"), QStringLiteral("GstStreamer"), QStringLiteral("gst-launch-1.0")};
     const QStringList args = app.arguments();
     for (int i = 1; i + 1 < args.size(); i += 2) {
@@ -360,6 +390,8 @@ int main(int argc, char **argv)
             g_pipeline = args[i + 1] == QLatin1String("tiny") ? kTiny : kLight;
         } else if (args[i] == QLatin1String("--kinds")) {
             only = args[i + 1].split(QLatin1Char(','));
+        } else if (args[i] == QLatin1String("--runs")) {
+            runs = std::max(1, args[i + 1].toInt());
         }
     }
 
@@ -394,9 +426,12 @@ int main(int argc, char **argv)
            "on time | worst gap ms | start→picture ms | stop ms | kill→detected ms | kill→picture again ms | failed |\n"
         << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     out.flush();
+    std::map<std::pair<int, QString>, std::vector<Row>> rows; // by workers, then kind
+    for (int round = 0; round < runs; ++round)
     for (int n : sizes) {
         for (const Kind &k : kinds) {
             const Row r = run(k, n, seconds, n <= 8 ? kills : std::min(kills, 3));
+            rows[{n, k.name}].push_back(r);
             out << "| " << r.kind << " | " << r.n << " | " << QString::number(r.cpuPct, 'f', 2) << " | "
                 << QString::number(r.enginePct, 'f', 1) << " | " << QString::number(r.childrenPct, 'f', 1) << " | "
                 << QString::number(r.pssMb, 'f', 2) << " | " << QString::number(r.picsPerSec, 'f', 2) << " | "
@@ -406,5 +441,7 @@ int main(int argc, char **argv)
             out.flush();
         }
     }
+    if (runs > 1)
+        printSpreads(out, rows, runs);
     return 0;
 }
