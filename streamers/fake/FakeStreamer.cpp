@@ -71,12 +71,13 @@ QByteArray FakeStreamer::render(Canvas &c, const QString &clock, qint64 frame)
 {
     // Only the text band changes between frames.
     QImage &image = c.image;
+    const int width = image.width(); // not inlined: out of the pixel loop
     const int scale = image.height() >= 160 ? 2 : 1;
     const int band = std::min(3 * 9 * scale + 4, image.height());
     for (int y = 0; y < band; ++y) {
         memcpy(image.scanLine(y), c.background.constScanLine(y), size_t(image.bytesPerLine()));
         auto *line = reinterpret_cast<QRgb *>(image.scanLine(y));
-        for (int x = 0; x < image.width(); ++x)
+        for (int x = 0; x < width; ++x)
             line[x] = (line[x] >> 1) & 0xff7f7f7f; // darken for legibility
     }
     const QRgb white = 0xffffffff;

@@ -74,6 +74,8 @@ int textWidth(const QString &text, int scale)
 
 void drawText(QImage &image, int x, int y, const QString &text, int scale, QRgb colour)
 {
+    const int width = image.width(); // not inlined: out of the pixel loops
+    const int height = image.height();
     for (QChar ch : text) {
         if (const Glyph *g = glyphFor(ch)) {
             for (int row = 0; row < 7; ++row) {
@@ -82,12 +84,12 @@ void drawText(QImage &image, int x, int y, const QString &text, int scale, QRgb 
                         continue;
                     for (int dy = 0; dy < scale; ++dy) {
                         const int py = y + row * scale + dy;
-                        if (py < 0 || py >= image.height())
+                        if (py < 0 || py >= height)
                             continue;
                         auto *line = reinterpret_cast<QRgb *>(image.scanLine(py));
                         for (int dx = 0; dx < scale; ++dx) {
                             const int px = x + col * scale + dx;
-                            if (px >= 0 && px < image.width())
+                            if (px >= 0 && px < width)
                                 line[px] = colour;
                         }
                     }
