@@ -7,10 +7,7 @@
 #include "signalr/HubConnection.h"
 
 #include <QLoggingCategory>
-#include <QRandomGenerator>
 #include <QUrlQuery>
-
-#include <cmath>
 
 Q_LOGGING_CATEGORY(lcHubLink, "se.hub.link")
 
@@ -23,13 +20,16 @@ constexpr qint64 kSocketHighWater = 256 * 1024;
 constexpr int kRegisterTimeoutMs = 10000;
 // A link up this long has recovered: its next failure backs off from the start.
 constexpr int kStableLinkMs = 30000;
-// Each retry waits its back-off ±20 %, so that engines that lost the same hub
-// do not all come back in the same instant. SE_HUB_RETRY_JITTER=0 turns it off
-// (the fleet benchmark's peer, bench/hub/bench_fleet).
-double retryJitter()
+// Retries back off from 1 s to 30 s, each ±20 %, so that engines that lost
+// the same hub do not all come back in the same instant. The SignalR client's
+// own policy, driven here because a link retries its first connection too,
+// which the client's automatic reconnect does not. SE_HUB_RETRY_JITTER=0 turns
+// the jitter off (the fleet benchmark's peer, bench/hub/bench_fleet).
+const signalr::RetryPolicy &retryPolicy()
 {
-    static const double spread = qEnvironmentVariable("SE_HUB_RETRY_JITTER", QStringLiteral("1")) == QLatin1String("0") ? 0.0 : 0.4;
-    return spread;
+    static const signalr::RetryPolicy policy = signalr::RetryPolicy::forever(
+        1000, 30000, qEnvironmentVariable("SE_HUB_RETRY_JITTER", QStringLiteral("1")) == QLatin1String("0") ? 0.0 : 0.2);
+    return policy;
 }
 // A hub that reads nothing for this long while we have something for it is
 // left and reconnected (and resynchronised).
@@ -274,8 +274,7 @@ void HubLink::retryLater(const QString &why)
         m_failures = 0;
     m_upSince.invalidate();
     ++m_failures;
-    const double base = std::min(30000.0, 1000.0 * std::pow(2.0, std::min(m_failures - 1, 8)));
-    const int delay = int(base * (1.0 - retryJitter() / 2 + retryJitter() * QRandomGenerator::global()->generateDouble()));
+    const int delay = retryPolicy().nextDelayMs({m_failures, 0, why}).value_or(30000);
     if (m_state != LinkState::Refused)
         setState(LinkState::Disconnected, why);
     // An outage is told once, then every 20 attempts, not at every backoff.
