@@ -1,8 +1,8 @@
 #include "CtlCommand.h"
 
-#include "ControlServer.h"
-#include "DataFolder.h"
-#include "Engine.h"
+#include "core/control/ControlServer.h"
+#include "core/engine/DataFolder.h"
+#include "core/engine/Engine.h"
 #include "HubKey.h"
 
 #include <QCommandLineParser>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "EngineLog.h"
+#include "core/log/EngineLog.h"
 #include "UnixDatagramSender.h"
 
 #include <QByteArray>

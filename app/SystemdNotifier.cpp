@@ -1,6 +1,6 @@
 #include "SystemdNotifier.h"
 
-#include "Engine.h"
+#include "core/engine/Engine.h"
 
 #include <QLoggingCategory>
 

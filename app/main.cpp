@@ -1,8 +1,8 @@
 // The shell: reads the command line, puts the engine's parts together, and
 // runs them with or without the dashboard. Wiring only.
 #include "CtlCommand.h"
-#include "ControlServer.h"
-#include "Engine.h"
+#include "core/control/ControlServer.h"
+#include "core/engine/Engine.h"
 #include "HubKey.h"
 #include "JournalLog.h"
 #include "ShutdownGuard.h"
@@ -14,10 +14,10 @@
 #include <QApplication>
 #endif
 #ifdef SE_HAVE_HUB
-#include "HubLinks.h"
+#include "core/hub/HubLinks.h"
 #endif
 #ifdef SE_HAVE_METRICS_ENDPOINT
-#include "MetricsEndpoint.h"
+#include "core/prometheus/MetricsEndpoint.h"
 #endif
 
 #include <QCommandLineParser>

@@ -1,6 +1,6 @@
 #include "EnginePanel.h"
 
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "MetricsChart.h"
 #include "WorkerDetail.h"
 

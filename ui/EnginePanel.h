@@ -1,7 +1,7 @@
 #pragma once
 
-#include "HubDirectory.h"
-#include "MetricsSampler.h"
+#include "core/hub/HubDirectory.h"
+#include "core/metrics/MetricsSampler.h"
 
 #include <QPointer>
 #include <QWidget>

@@ -1,8 +1,8 @@
 #include "MainWindow.h"
 
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "EnginePanel.h"
-#include "MetricsSampler.h"
+#include "core/metrics/MetricsSampler.h"
 #include "StateStyle.h"
 #include "VersionHistory.h"
 #include "WorkerDetail.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "MetricsSampler.h"
+#include "core/metrics/MetricsSampler.h"
 
 #include <QList>
 #include <QWidget>

@@ -1,6 +1,6 @@
 #include "StateStyle.h"
 
-#include "Worker.h"
+#include "core/worker/Worker.h"
 
 namespace se::ui {
 

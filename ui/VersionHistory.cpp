@@ -2,7 +2,7 @@
 
 #include "CommandDiff.h"
 #include "StateStyle.h"
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QFontDatabase>
 #include <QGridLayout>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "WorkerVersion.h"
+#include "core/worker/WorkerVersion.h"
 
 #include <QList>
 #include <QWidget>

@@ -2,7 +2,7 @@
 
 #include "StateStyle.h"
 #include "VersionHistory.h"
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QComboBox>
 #include <QFontDatabase>

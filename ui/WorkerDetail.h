@@ -1,9 +1,9 @@
 #pragma once
 
-#include "LogBuffer.h"
-#include "WorkerVersion.h"
-#include "Worker.h"
-#include "WorkerConfig.h"
+#include "core/log/LogBuffer.h"
+#include "core/worker/WorkerVersion.h"
+#include "core/worker/Worker.h"
+#include "core/worker/WorkerConfig.h"
 
 #include <QPointer>
 #include <QWidget>

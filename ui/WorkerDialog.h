@@ -1,7 +1,7 @@
 #pragma once
 
-#include "OpResult.h"
-#include "WorkerConfig.h"
+#include "core/worker/OpResult.h"
+#include "core/worker/WorkerConfig.h"
 
 #include <QDialog>
 #include <QMap>

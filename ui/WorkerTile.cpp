@@ -1,6 +1,6 @@
 #include "WorkerTile.h"
 
-#include "Worker.h"
+#include "core/worker/Worker.h"
 
 #include <QBuffer>
 #include <QContextMenuEvent>

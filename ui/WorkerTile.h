@@ -1,7 +1,7 @@
 #pragma once
 
 #include "StateStyle.h"
-#include "Worker.h"
+#include "core/worker/Worker.h"
 
 #include <QFutureWatcher>
 #include <QImage>

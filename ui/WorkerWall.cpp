@@ -1,6 +1,6 @@
 #include "WorkerWall.h"
 
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 #include "WorkerTile.h"
 
 #include <QEvent>

@@ -53,7 +53,7 @@ inline ProcSample sampleProcess(qint64 pid)
     return s;
 }
 
-#include "Engine.h"
+#include "core/engine/Engine.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

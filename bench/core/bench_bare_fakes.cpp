@@ -1,8 +1,8 @@
 // The named peer of bench_engine: the same FakeStreamer instances producing
 // the same pictures, with no engine around them (no workers, no watchdog, no
 // store, no logs). What the engine costs is the difference.
-#include "Streamer.h"
-#include "StreamerFactory.h"
+#include "core/streamer/Streamer.h"
+#include "core/streamer/StreamerFactory.h"
 
 #include <QCoreApplication>
 #include <QTextStream>

@@ -2,7 +2,7 @@
 // then the engine's CPU and memory with 200 workers at 5 pictures/s for 30 s,
 // side by side with the same streamers without the engine (bench_bare_fakes).
 //   ./dev bench -R bench_engine      (or: build/bin/bench_engine [workers] [seconds])
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "ProcSampler.h"
 
 #include <QCoreApplication>

@@ -19,8 +19,8 @@
 //   ./dev bench -R bench_store      (or build/bin/bench_store [workers] [seconds] [fsync ms])
 // SE_BENCH_STORE_COMMAND replaces the workers' command (e.g. "fps=5 size=64x36"
 // for the same engine without failures: what the main thread costs anyway).
-#include "Engine.h"
-#include "HubCommands.h"
+#include "core/engine/Engine.h"
+#include "core/hub/HubCommands.h"
 #include "ProcSampler.h"
 
 #include <QCoreApplication>

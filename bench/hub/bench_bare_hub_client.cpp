@@ -1,7 +1,7 @@
 // The named peer of bench_streamhub's command round trip: our SignalR client
 // alone, registered like an engine, answering ResetWatchdogEventCount at once
 // with no engine behind it. The engine's own cost is the difference.
-#include "ContractMessages.h"
+#include "core/hub/ContractMessages.h"
 #include "signalr/HubConnection.h"
 
 #include <QCoreApplication>

@@ -6,7 +6,7 @@
 // first second and in its busiest 100 ms. Peer: the same fleet with the
 // back-off's jitter off (SE_HUB_RETRY_JITTER=0).
 //   ./dev bench -R bench_fleet     (or build/bin/bench_fleet [engines] [workers] [restarts])
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "ProcSampler.h"
 #include "StreamHubClient.h"
 

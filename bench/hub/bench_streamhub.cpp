@@ -9,7 +9,7 @@
 //    engine with no hub) and the share of workers whose newest thumbnail at
 //    the hub is under 1 s old, sampled every second.
 //   ./dev bench -R bench_streamhub     (or build/bin/bench_streamhub [workers] [seconds])
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "ProcSampler.h"
 #include "Spread.h"
 #include "HubMessages.h"

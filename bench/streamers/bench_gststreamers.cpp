@@ -24,7 +24,7 @@
 #include "CommandLine.h"
 #include "JpegSplitter.h"
 #include "Spread.h"
-#include "Streamer.h"
+#include "core/streamer/Streamer.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -6,9 +6,9 @@
 // For each: the main thread's event-loop latency (how late a 10 ms timer fires:
 // p50, p99, max) and the process's CPU in % of one core, over the same seconds.
 //   ./dev bench -R bench_ui       (or: xvfb-run -a build/bin/bench_ui [workers] [seconds])
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "MainWindow.h"
-#include "ProcParsers.h"
+#include "core/metrics/ProcParsers.h"
 #include "WorkerTile.h"
 #include "WorkerWall.h"
 

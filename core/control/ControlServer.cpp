@@ -1,8 +1,8 @@
 #include "ControlServer.h"
 
-#include "ContractJson.h"
-#include "ContractMessages.h"
-#include "Engine.h"
+#include "core/hub/ContractJson.h"
+#include "core/hub/ContractMessages.h"
+#include "core/engine/Engine.h"
 #include "HistoryVerb.h"
 #include "PolicyVerb.h"
 #include "UnixListener.h"

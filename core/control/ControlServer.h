@@ -1,6 +1,6 @@
 #pragma once
 
-#include "OpResult.h"
+#include "core/worker/OpResult.h"
 
 #include <QHash>
 #include <QJsonObject>

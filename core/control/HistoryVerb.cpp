@@ -1,7 +1,7 @@
 #include "HistoryVerb.h"
 
-#include "ContractJson.h"
-#include "WorkerManager.h"
+#include "core/hub/ContractJson.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QJsonArray>
 

@@ -1,6 +1,6 @@
 #include "PolicyVerb.h"
 
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QJsonArray>
 

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "DataFolder.h"
-#include "EngineLog.h"
-#include "HubDirectory.h"
-#include "MetricsSampler.h"
-#include "Store.h"
-#include "StreamerFactory.h"
-#include "WorkerManager.h"
+#include "core/log/EngineLog.h"
+#include "core/hub/HubDirectory.h"
+#include "core/metrics/MetricsSampler.h"
+#include "core/store/Store.h"
+#include "core/streamer/StreamerFactory.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QDateTime>
 #include <QObject>

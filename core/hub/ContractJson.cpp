@@ -1,6 +1,6 @@
 #include "ContractJson.h"
 
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QRegularExpression>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "WorkerConfig.h"
+#include "core/worker/WorkerConfig.h"
 
 #include <QDateTime>
 #include <QJsonObject>

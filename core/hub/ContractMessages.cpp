@@ -1,8 +1,8 @@
 #include "ContractMessages.h"
 
 #include "ContractJson.h"
-#include "MetricsSampler.h"
-#include "WorkerManager.h"
+#include "core/metrics/MetricsSampler.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "LogBuffer.h"
-#include "Store.h"
-#include "WatchdogEvent.h"
+#include "core/log/LogBuffer.h"
+#include "core/store/Store.h"
+#include "core/worker/WatchdogEvent.h"
 
 #include <QJsonArray>
 

@@ -2,7 +2,7 @@
 
 #include "ContractJson.h"
 #include "ContractMessages.h"
-#include "Engine.h"
+#include "core/engine/Engine.h"
 
 #include <QLoggingCategory>
 #include <QUrl>

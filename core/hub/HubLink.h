@@ -2,7 +2,7 @@
 
 #include "HubDirectory.h"
 #include "OutgoingQueue.h"
-#include "Store.h"
+#include "core/store/Store.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -1,12 +1,12 @@
 #include "HubLinks.h"
 
-#include "ControlServer.h"
+#include "core/control/ControlServer.h"
 #include "ContractJson.h"
 #include "ContractMessages.h"
-#include "Engine.h"
+#include "core/engine/Engine.h"
 #include "HubCommands.h"
 #include "HubLink.h"
-#include "MetricsSampler.h"
+#include "core/metrics/MetricsSampler.h"
 
 #include <QJsonArray>
 #include <QLoggingCategory>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "LogBuffer.h"
-#include "ThreadInbox.h"
+#include "core/streamer/ThreadInbox.h"
 
 #include <QMutex>
 #include <QObject>

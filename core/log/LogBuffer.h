@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Streamer.h"
+#include "core/streamer/Streamer.h"
 
 #include <QDateTime>
 #include <QList>

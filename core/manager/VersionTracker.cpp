@@ -1,7 +1,7 @@
 #include "VersionTracker.h"
 
-#include "Store.h"
-#include "Worker.h"
+#include "core/store/Store.h"
+#include "core/worker/Worker.h"
 
 #include <QLoggingCategory>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "AutoRollbackPolicy.h"
-#include "WorkerScheduler.h"
-#include "WorkerVersion.h"
+#include "core/worker/AutoRollbackPolicy.h"
+#include "core/worker/WorkerScheduler.h"
+#include "core/worker/WorkerVersion.h"
 
 #include <QObject>
 #include <QPointer>

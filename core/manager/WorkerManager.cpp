@@ -1,7 +1,7 @@
 #include "WorkerManager.h"
 
-#include "StreamerFactory.h"
-#include "WorkerLogScope.h"
+#include "core/streamer/StreamerFactory.h"
+#include "core/log/WorkerLogScope.h"
 
 #include <QCryptographicHash>
 #include <QFileInfo>

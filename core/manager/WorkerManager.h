@@ -1,12 +1,12 @@
 #pragma once
 
-#include "OpResult.h"
-#include "PipelinePolicy.h"
-#include "RestartPolicy.h"
-#include "Store.h"
+#include "core/worker/OpResult.h"
+#include "core/streamer/PipelinePolicy.h"
+#include "core/worker/RestartPolicy.h"
+#include "core/store/Store.h"
 #include "VersionTracker.h"
-#include "Worker.h"
-#include "WorkerConfig.h"
+#include "core/worker/Worker.h"
+#include "core/worker/WorkerConfig.h"
 
 #include <QHash>
 #include <QList>

@@ -1,10 +1,10 @@
 #include "MetricsEndpoint.h"
 
-#include "Engine.h"
-#include "HubDirectory.h"
-#include "ProcParsers.h"
-#include "Worker.h"
-#include "WorkerManager.h"
+#include "core/engine/Engine.h"
+#include "core/hub/HubDirectory.h"
+#include "core/metrics/ProcParsers.h"
+#include "core/worker/Worker.h"
+#include "core/manager/WorkerManager.h"
 
 #include <civetweb.h>
 #include <prometheus/family.h>

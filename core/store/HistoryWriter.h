@@ -6,7 +6,7 @@
 
 #include "Store.h"
 #include "StoreSql.h"
-#include "WatchdogEvent.h"
+#include "core/worker/WatchdogEvent.h"
 
 #include <QDateTime>
 #include <QSqlDatabase>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "ThreadInbox.h"
-#include "WatchdogEvent.h"
-#include "WorkerConfig.h"
-#include "WorkerVersion.h"
+#include "core/streamer/ThreadInbox.h"
+#include "core/worker/WatchdogEvent.h"
+#include "core/worker/WorkerConfig.h"
+#include "core/worker/WorkerVersion.h"
 
 #include <QDateTime>
 #include <QHash>

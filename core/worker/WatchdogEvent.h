@@ -1,6 +1,6 @@
 #pragma once
 
-#include "LogBuffer.h"
+#include "core/log/LogBuffer.h"
 
 #include <QDateTime>
 #include <QList>

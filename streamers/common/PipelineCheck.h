@@ -1,6 +1,6 @@
 #pragma once
 
-#include "PipelinePolicy.h"
+#include "core/streamer/PipelinePolicy.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,6 +1,6 @@
 #include "FakeStreamer.h"
 
-#include "JobPool.h"
+#include "core/streamer/JobPool.h"
 #include "TinyFont.h"
 
 #include <QBuffer>

@@ -2,8 +2,8 @@
 
 #include "FakeCommand.h"
 #include "FrameClock.h"
-#include "Streamer.h"
-#include "ThreadInbox.h"
+#include "core/streamer/Streamer.h"
+#include "core/streamer/ThreadInbox.h"
 
 #include <QElapsedTimer>
 #include <QTimer>

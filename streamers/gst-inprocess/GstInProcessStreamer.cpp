@@ -2,7 +2,7 @@
 
 #include "CommandLine.h"
 #include "GstUtil.h"
-#include "JobPool.h"
+#include "core/streamer/JobPool.h"
 
 #include <QAbstractEventDispatcher>
 #include <QHash>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "StreamerBase.h"
-#include "ThreadInbox.h"
+#include "core/streamer/ThreadInbox.h"
 
 #include <QTimer>
 

@@ -1,6 +1,6 @@
 #include "ChildReader.h"
 
-#include "ThreadInbox.h"
+#include "core/streamer/ThreadInbox.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,5 +1,5 @@
 // The automatic-rollback decision on its own: no clock, no store, no worker.
-#include "AutoRollbackPolicy.h"
+#include "core/worker/AutoRollbackPolicy.h"
 
 #include <QtTest>
 

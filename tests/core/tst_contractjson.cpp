@@ -1,6 +1,6 @@
-#include "ContractJson.h"
-#include "ContractMessages.h"
-#include "WorkerManager.h"
+#include "core/hub/ContractJson.h"
+#include "core/hub/ContractMessages.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QtTest>
 

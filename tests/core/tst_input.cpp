@@ -1,9 +1,9 @@
 // Strict input: the texts and times an operator gives a worker, by hub, ctl or
 // dashboard, meet one set of rules, and ctl reads its words exactly.
-#include "Store.h"
-#include "StreamerFactory.h"
+#include "core/store/Store.h"
+#include "core/streamer/StreamerFactory.h"
 #include "TestEnv.h"
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
-#include "Engine.h"
-#include "Store.h"
-#include "StreamerFactory.h"
+#include "core/engine/Engine.h"
+#include "core/store/Store.h"
+#include "core/streamer/StreamerFactory.h"
 #include "TestEnv.h"
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QSqlDatabase>
 #include <QSqlQuery>

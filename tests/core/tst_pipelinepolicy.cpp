@@ -2,8 +2,8 @@
 // (absent, valid, malformed), paths inside media folders (.. and symbolic-link
 // escapes), host patterns, URIs, element names and classes, and the approvals
 // a trusted local operator leaves in the store.
-#include "PipelinePolicy.h"
-#include "Store.h"
+#include "core/streamer/PipelinePolicy.h"
+#include "core/store/Store.h"
 
 #include <QFile>
 #include <QJsonDocument>

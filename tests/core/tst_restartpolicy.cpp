@@ -1,4 +1,4 @@
-#include "RestartPolicy.h"
+#include "core/worker/RestartPolicy.h"
 
 #include <QtTest>
 

@@ -1,9 +1,9 @@
 // Issue 15 in the manager: versions, the last good one, manual and automatic
 // rollback, on a real SQLite file and the real FakeStreamer plugin.
-#include "Store.h"
-#include "StreamerFactory.h"
+#include "core/store/Store.h"
+#include "core/streamer/StreamerFactory.h"
 #include "TestEnv.h"
-#include "WorkerManager.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>

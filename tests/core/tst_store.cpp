@@ -1,4 +1,4 @@
-#include "Store.h"
+#include "core/store/Store.h"
 
 #include <QCryptographicHash>
 #include <QSqlDatabase>

@@ -2,7 +2,7 @@
 // order, and those still pending when it goes are dropped with their captures.
 // The suite is in the TSan set (./dev sanitize tsan): the hand-over it checks
 // is the one a queued functor made invisible to ThreadSanitizer.
-#include "ThreadInbox.h"
+#include "core/streamer/ThreadInbox.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,7 +1,7 @@
-#include "LogBuffer.h"
-#include "StreamerFactory.h"
+#include "core/log/LogBuffer.h"
+#include "core/streamer/StreamerFactory.h"
 #include "TestEnv.h"
-#include "Worker.h"
+#include "core/worker/Worker.h"
 
 #include <QtTest>
 

@@ -1,7 +1,7 @@
 // The eleven hub-to-engine methods against a real Engine (SQLite file,
 // FakeStreamer plugin), with good and bad arguments.
-#include "Engine.h"
-#include "HubCommands.h"
+#include "core/engine/Engine.h"
+#include "core/hub/HubCommands.h"
 #include "HubMessages.h"
 
 #include <QJsonArray>

@@ -1,4 +1,4 @@
-#include "OutgoingQueue.h"
+#include "core/hub/OutgoingQueue.h"
 
 #include <QtTest>
 

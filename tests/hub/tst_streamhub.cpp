@@ -4,7 +4,7 @@
 #include "HubMessages.h"
 #include "StreamHubClient.h"
 
-#include "Store.h"
+#include "core/store/Store.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,8 +1,8 @@
 // core/metrics: the /proc and /sys parsers on fixtures captured from real
 // machines, the sampler's arithmetic over a fixture tree it reads like /proc,
 // and one live sample of this machine.
-#include "MetricsSampler.h"
-#include "ProcParsers.h"
+#include "core/metrics/MetricsSampler.h"
+#include "core/metrics/ProcParsers.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -6,8 +6,8 @@
 #include "ChildProcesses.h"
 #include "TestEnv.h"
 
-#include "Engine.h"
-#include "MetricsEndpoint.h"
+#include "core/engine/Engine.h"
+#include "core/prometheus/MetricsEndpoint.h"
 #include "PrometheusText.h"
 
 #include <QDir>

@@ -5,7 +5,7 @@
 
 #include "ChildProcesses.h"
 #include "TestEnv.h"
-#include "Streamer.h"
+#include "core/streamer/Streamer.h"
 
 #include <QByteArray>
 #include <QDir>

@@ -8,8 +8,8 @@
 // its policy file says so.
 
 #include "ChildProcesses.h"
-#include "Engine.h"
-#include "HubCommands.h"
+#include "core/engine/Engine.h"
+#include "core/hub/HubCommands.h"
 #include "StreamerTestKit.h"
 
 #include <QGuiApplication>

@@ -3,10 +3,10 @@
 // GstStreamer child is restarted and shows pictures again, an ended stream is
 // restarted, and a broken command backs off into a hold instead of spinning.
 
-#include "StreamerFactory.h"
+#include "core/streamer/StreamerFactory.h"
 #include "StreamerTestKit.h"
-#include "Store.h"
-#include "WorkerManager.h"
+#include "core/store/Store.h"
+#include "core/manager/WorkerManager.h"
 
 #include <QGuiApplication>
 #include <QTemporaryDir>

@@ -2,7 +2,7 @@
 
 // Shared by the dashboard's tests and its screenshot run: a real engine on a
 // temporary data folder with the real FakeStreamer plugin.
-#include "Engine.h"
+#include "core/engine/Engine.h"
 
 #include <QAbstractButton>
 #include <QApplication>

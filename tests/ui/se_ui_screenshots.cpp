@@ -19,8 +19,8 @@
 #include "WorkerWall.h"
 
 #ifdef SE_HAVE_HUB
-#include "ControlServer.h"
-#include "HubLinks.h"
+#include "core/control/ControlServer.h"
+#include "core/hub/HubLinks.h"
 #endif
 
 #include <QDir>
