@@ -210,8 +210,12 @@ class TestEngineGuard : public QObject {
     {
         ::kill(pid_t(engine.pid()), SIGTERM);
         QVERIFY(engine.finished(kShutdownDeadlineMs + 5000));
-        QCOMPARE(engine.process().exitStatus(), QProcess::NormalExit);
-        QCOMPARE(engine.process().exitCode(), expectedExit);
+        QVERIFY2(engine.process().exitStatus() == QProcess::NormalExit && engine.process().exitCode() == expectedExit,
+                 qPrintable(QStringLiteral("%1 %2, expected exit %3; the engine said:\n%4")
+                                .arg(engine.process().exitStatus() == QProcess::NormalExit ? QStringLiteral("exit") : QStringLiteral("crash"))
+                                .arg(engine.process().exitCode())
+                                .arg(expectedExit)
+                                .arg(QString::fromLocal8Bit(engine.err().right(4000)))));
     }
 
 private Q_SLOTS:
