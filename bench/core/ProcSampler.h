@@ -54,6 +54,7 @@ inline ProcSample sampleProcess(qint64 pid)
 }
 
 #include "core/engine/Engine.h"
+#include "TestEnv.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -104,7 +105,7 @@ inline QString seedFakeWorkers(se::Engine &engine, const QString &dataDir, int c
 {
     se::EngineOptions o;
     o.dataDir = dataDir;
-    o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
+    o.pluginDirs = {pluginDir()};
     if (!engine.open(o, error))
         return {};
     QString id;
@@ -116,4 +117,14 @@ inline QString seedFakeWorkers(se::Engine &engine, const QString &dataDir, int c
         id = engine.workers().create(c, se::WorkerManager::StartNow::No).workerId;
     }
     return id;
+}
+
+// How many workers of the engine serving `dataDir` are Running, as
+// `streamengine ctl list` tells.
+inline int runningWorkers(const QString &dataDir)
+{
+    int running = 0;
+    for (const QJsonValue &w : ctl(dataDir, {QStringLiteral("list"), QStringLiteral("--json")}).dataArray())
+        running += w.toObject().value(QStringLiteral("state")).toInt() == int(se::WorkerState::Running);
+    return running;
 }

@@ -3,6 +3,7 @@
 // store, no logs). What the engine costs is the difference.
 #include "core/streamer/Streamer.h"
 #include "core/streamer/StreamerFactory.h"
+#include "TestEnv.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -13,7 +14,7 @@ int main(int argc, char **argv)
     const int count = app.arguments().value(1, QStringLiteral("200")).toInt();
     const QString command = app.arguments().value(2, QStringLiteral("fps=5"));
     se::StreamerFactory factory;
-    factory.loadPlugins({qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")});
+    factory.loadPlugins({pluginDir()});
     std::vector<std::unique_ptr<se::Streamer>> streamers;
     qint64 pictures = 0;
     for (int i = 0; i < count; ++i) {

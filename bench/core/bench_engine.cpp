@@ -4,14 +4,13 @@
 //   ./dev bench -R bench_engine      (or: build/bin/bench_engine [workers] [seconds])
 #include "core/engine/Engine.h"
 #include "ProcSampler.h"
+#include "TestEnv.h"
 
 #include <QCoreApplication>
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTextStream>
-#include <QThread>
 
 #include <algorithm>
 
@@ -26,13 +25,6 @@ bool allRunning(WorkerManager &m)
     return std::all_of(all.begin(), all.end(), [](Worker *w) { return w->state() == WorkerState::Running; });
 }
 
-void waitUntil(const std::function<bool()> &done, int ms)
-{
-    QDeadlineTimer deadline(ms);
-    while (!done() && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -40,7 +32,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const int workers = app.arguments().value(1, QStringLiteral("200")).toInt();
     const int seconds = app.arguments().value(2, QStringLiteral("30")).toInt();
-    const QString bin = qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/bin/");
+    const QString bin = buildDir() + QStringLiteral("/bin/");
     QTemporaryDir dir;
 
     // 1. Boot, in-process: every enabled worker from stored to Running.
@@ -56,14 +48,14 @@ int main(int argc, char **argv)
         QElapsedTimer t;
         t.start();
         engine.boot();
-        waitUntil([&] { return allRunning(engine.workers()); }, 30000);
+        waitFor([&] { return allRunning(engine.workers()); }, 30000, 5);
         bootMs = t.nsecsElapsed() / 1e6;
         if (!allRunning(engine.workers())) {
             QTextStream(stderr) << "not every worker came up\n";
             return 1;
         }
         engine.shutdown();
-        waitUntil([&] { return engine.workers().allIdle(); }, 10000);
+        waitFor([&] { return engine.workers().allIdle(); }, 10000, 5);
     }
 
     // 2. The real program, headless, against the same data folder.
@@ -71,20 +63,9 @@ int main(int argc, char **argv)
     engineProcess.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     QElapsedTimer processBoot;
     processBoot.start();
-    engineProcess.start(bin + QStringLiteral("streamengine"), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path()});
-    auto runningCount = [&] {
-        QProcess ctl;
-        ctl.start(bin + QStringLiteral("streamengine"), {QStringLiteral("ctl"), QStringLiteral("list"), QStringLiteral("--json"),
-                                                         QStringLiteral("--data-dir"), dir.path()});
-        ctl.waitForFinished(10000);
-        return int(ctl.readAllStandardOutput().count("\"state\": 2"));
-    };
+    engineProcess.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path()});
     int up = 0;
-    QDeadlineTimer deadline(60000);
-    while (up < workers && !deadline.hasExpired()) {
-        up = runningCount();
-        QThread::msleep(100); // polling interval of the observer, not a wait for an event of the engine
-    }
+    waitFor([&] { return (up = runningWorkers(dir.path())) >= workers; }, 60000);
     const double processBootMs = processBoot.nsecsElapsed() / 1e6;
     const Load engineLoad = measureProcess(engineProcess.processId(), seconds);
     engineProcess.terminate();

@@ -8,6 +8,7 @@
 //   ./dev bench -R bench_scale    (or: build/bin/bench_scale [seconds per run] [runs] [sizes...])
 #include "ProcSampler.h"
 #include "Spread.h"
+#include "TestEnv.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -25,16 +26,7 @@ namespace {
 QTextStream out(stdout);
 const QString kCommand = QStringLiteral("fps=5 size=64x36");
 
-QString bin(const QString &name) { return qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/bin/") + name; }
-
-int runningCount(const QString &dataDir)
-{
-    QProcess ctl;
-    ctl.start(bin(QStringLiteral("streamengine")),
-              {QStringLiteral("ctl"), QStringLiteral("list"), QStringLiteral("--json"), QStringLiteral("--data-dir"), dataDir});
-    ctl.waitForFinished(20000);
-    return int(ctl.readAllStandardOutput().count("\"state\": 2"));
-}
+QString bin(const QString &name) { return buildDir() + QStringLiteral("/bin/") + name; }
 
 Load measureEngine(const QString &dataDir, int workers, int seconds)
 {
@@ -42,7 +34,7 @@ Load measureEngine(const QString &dataDir, int workers, int seconds)
     engine.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     engine.start(bin(QStringLiteral("streamengine")), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir});
     // Polling is the observer's pace, not a wait for an event of the engine.
-    waitFor([&] { return runningCount(dataDir) >= workers; }, 120000, 500);
+    waitFor([&] { return runningWorkers(dataDir) >= workers; }, 120000, 500);
     spinEventLoop(2000); // past the boot's own work
     const Load load = measureProcess(engine.processId(), seconds);
     engine.terminate();

@@ -22,6 +22,7 @@
 #include "core/engine/Engine.h"
 #include "core/hub/HubCommands.h"
 #include "ProcSampler.h"
+#include "TestEnv.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -208,7 +209,7 @@ Figures run(Store::HistoryWrites how, int workers, int seconds, int fsyncMs)
     engine->store().setHistoryWrites(how);
     EngineOptions options;
     options.dataDir = dir.path();
-    options.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
+    options.pluginDirs = {pluginDir()};
     if (!engine->open(options, &error)) {
         QTextStream(stderr) << error << '\n';
         ::exit(1);

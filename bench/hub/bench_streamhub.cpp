@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     double cpuNoHub = 0;
     {
         auto engine = startEngine(dir.path(), {});
-        waitFor([&] { return ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray().size() == workers; }, 30000);
+        waitFor([&] { return ctlJson(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray().size() == workers; }, 30000);
         spinEventLoop(3000);
         cpuNoHub = cpuPercent(engine->processId(), seconds);
         engine->terminate();

@@ -3,7 +3,7 @@
 // (320x180 at 25 fps, 5 thumbnails/s), whether every thumbnail is on time,
 // start -> first picture, stop, and kill -> detected -> first picture again.
 //
-//   SE_BUILD_DIR=build-gst build-gst/bin/bench_gststreamers [--sizes 1,8,32,64] [--seconds 5] [--kills 5]
+//   build/bin/bench_gststreamers [--sizes 1,8,32,64] [--seconds 5] [--kills 5]
 //       [--pipeline light|tiny] [--kinds GstStreamer,gst-launch-1.0] [--runs 1]
 //
 // `tiny` (160x90 at 5 fps, every frame a thumbnail) makes 256 workers fit on
@@ -22,9 +22,10 @@
 
 #include "ChildProcesses.h"
 #include "CommandLine.h"
+#include "core/streamer/Streamer.h"
 #include "JpegSplitter.h"
 #include "Spread.h"
-#include "core/streamer/Streamer.h"
+#include "TestEnv.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -396,7 +397,7 @@ int main(int argc, char **argv)
     }
 
     QList<Kind> kinds;
-    const QDir dir(qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins"));
+    const QDir dir(pluginDir());
     for (const QString &type : {QStringLiteral("GstInProcess"), QStringLiteral("GstStreamer")}) {
         if (!only.contains(type))
             continue;

@@ -7,8 +7,9 @@
 // p50, p99, max) and the process's CPU in % of one core, over the same seconds.
 //   ./dev bench -R bench_ui       (or: xvfb-run -a build/bin/bench_ui [workers] [seconds])
 #include "core/engine/Engine.h"
-#include "MainWindow.h"
 #include "core/metrics/ProcParsers.h"
+#include "MainWindow.h"
+#include "TestEnv.h"
 #include "WorkerTile.h"
 #include "WorkerWall.h"
 
@@ -93,7 +94,7 @@ Result run(Mode mode, int workers, int seconds)
     Engine engine;
     EngineOptions o;
     o.dataDir = dir.path();
-    o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
+    o.pluginDirs = {pluginDir()};
     QString error;
     if (!engine.open(o, &error)) {
         QTextStream(stderr) << error << '\n';

@@ -2,6 +2,8 @@
 // What the tests that run the real program share: where the build put it,
 // and `streamengine ctl` run as a child process.
 #include <QByteArray>
+#include <QCoreApplication>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,8 +15,14 @@
 #include <csignal>
 #include <sys/prctl.h>
 
-// Where the build put the engine and its plugins (set by se_add_test).
-inline QString buildDir() { return qEnvironmentVariable("SE_BUILD_DIR"); }
+// Where the build put the engine and its plugins: $SE_BUILD_DIR (se_add_test
+// and the benchmarks' ctest entries set it), else the build tree this program
+// runs from, as every test and benchmark is built into <build>/bin.
+inline QString buildDir()
+{
+    const QString set = qEnvironmentVariable("SE_BUILD_DIR");
+    return set.isEmpty() ? QDir::cleanPath(QCoreApplication::applicationDirPath() + QStringLiteral("/..")) : set;
+}
 inline QString pluginDir() { return buildDir() + QStringLiteral("/plugins"); }
 inline QString engineBinary() { return buildDir() + QStringLiteral("/bin/streamengine"); }
 

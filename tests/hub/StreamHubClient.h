@@ -1,6 +1,7 @@
 #pragma once
 // Steers the StreamHub stand-in (tests/testhub/StreamHub) over its HTTP test
 // API, and runs the real streamengine process against it.
+#include "TestEnv.h"
 #include "TestHubProcess.h"
 
 #include <QDeadlineTimer>
@@ -86,23 +87,18 @@ private:
     QNetworkAccessManager m_nam;
 };
 
-inline QString buildDir() { return qEnvironmentVariable("SE_BUILD_DIR"); }
-
 inline std::unique_ptr<QProcess> startEngine(const QString &dataDir, const QStringList &extra)
 {
     auto p = std::make_unique<QProcess>();
     p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    p->start(buildDir() + QStringLiteral("/bin/streamengine"),
+    p->start(engineBinary(),
              QStringList{QStringLiteral("--headless"), QStringLiteral("--data-dir"), dataDir} + extra);
     p->waitForStarted(5000);
     return p;
 }
 
-inline QJsonObject ctl(const QString &dataDir, const QStringList &args)
+// `streamengine ctl ARGS --json`'s answer, parsed.
+inline QJsonObject ctlJson(const QString &dataDir, const QStringList &args)
 {
-    QProcess p;
-    p.start(buildDir() + QStringLiteral("/bin/streamengine"),
-            QStringList{QStringLiteral("ctl")} + args + QStringList{QStringLiteral("--json"), QStringLiteral("--data-dir"), dataDir});
-    p.waitForFinished(15000);
-    return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    return ctl(dataDir, args + QStringList{QStringLiteral("--json")}).json();
 }

@@ -68,11 +68,11 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(shows(a, e, kGood, 2) && shows(b, e, kGood, 2), 15000);
 
         // A broken edit from ctl, then `ctl rollback`: both hubs end on the restored command, running.
-        QCOMPARE(ctl(d, {QStringLiteral("edit"), QStringLiteral("cam"), QStringLiteral("--command"), kBroken})[QStringLiteral("success")].toBool(), true);
+        QCOMPARE(ctlJson(d, {QStringLiteral("edit"), QStringLiteral("cam"), QStringLiteral("--command"), kBroken})[QStringLiteral("success")].toBool(), true);
         QTRY_VERIFY_WITH_TIMEOUT(viewed(a, e, QStringLiteral("cam"))[QStringLiteral("command")].toString() == kBroken
                                      && viewed(b, e, QStringLiteral("cam"))[QStringLiteral("command")].toString() == kBroken,
                                  15000);
-        const QJsonObject rolled = ctl(d, {QStringLiteral("rollback"), QStringLiteral("cam"), QStringLiteral("--to"), QStringLiteral("1")});
+        const QJsonObject rolled = ctlJson(d, {QStringLiteral("rollback"), QStringLiteral("cam"), QStringLiteral("--to"), QStringLiteral("1")});
         QVERIFY2(rolled[QStringLiteral("success")].toBool(), qPrintable(rolled[QStringLiteral("message")].toString()));
         QTRY_VERIFY_WITH_TIMEOUT(shows(a, e, kGood, 2) && shows(b, e, kGood, 2), 15000);
         for (StreamHubClient *hub : {&a, &b}) {
@@ -83,17 +83,17 @@ private Q_SLOTS:
         QVERIFY(a.view(e)[QStringLiteral("discarded")].toInt() == 0);
 
         // Automatic rollback on (ctl); it is not a contract field, and a hub's EditWorker keeps it.
-        QVERIFY(ctl(d, {QStringLiteral("edit"), QStringLiteral("cam"), QStringLiteral("--auto-rollback"), QStringLiteral("yes")})
+        QVERIFY(ctlJson(d, {QStringLiteral("edit"), QStringLiteral("cam"), QStringLiteral("--auto-rollback"), QStringLiteral("yes")})
                     [QStringLiteral("success")].toBool());
         // Version 3 (the rollback) becomes good after the watchdog's forgiveness period (60 s) of Running.
-        QTRY_COMPARE_WITH_TIMEOUT(ctl(d, {QStringLiteral("show"), QStringLiteral("cam")})[QStringLiteral("data")][QStringLiteral("lastGoodVersion")].toInt(),
+        QTRY_COMPARE_WITH_TIMEOUT(ctlJson(d, {QStringLiteral("show"), QStringLiteral("cam")})[QStringLiteral("data")][QStringLiteral("lastGoodVersion")].toInt(),
                                   3, 120000);
 
         // Hub A sends a broken edit; the engine undoes it by itself, and both hubs end on the good command.
         QElapsedTimer t;
         t.start();
         QVERIFY(resultOk(a.invoke(e, QStringLiteral("EditWorker"), workerCreateAndEdit(QStringLiteral("cam"), kBroken))));
-        QCOMPARE(ctl(d, {QStringLiteral("show"), QStringLiteral("cam")})[QStringLiteral("data")][QStringLiteral("autoRollback")].toBool(), true);
+        QCOMPARE(ctlJson(d, {QStringLiteral("show"), QStringLiteral("cam")})[QStringLiteral("data")][QStringLiteral("autoRollback")].toBool(), true);
         QTRY_VERIFY_WITH_TIMEOUT(shows(a, e, kGood, 2) && shows(b, e, kGood, 2), 60000);
         qInfo("FIGURE hub EditWorker with a command that fails at start, to both hubs showing the restored command Running: %lld ms",
               qint64(t.elapsed()));
@@ -102,7 +102,7 @@ private Q_SLOTS:
         QCOMPARE(shown[QStringLiteral("imgWatchdogGraceTime")].toString(), QStringLiteral("00:00:05"));
         QVERIFY(shown[QStringLiteral("watchdogEventCount")].toInt() > 0);
 
-        const QJsonObject history = ctl(d, {QStringLiteral("history"), QStringLiteral("cam")})[QStringLiteral("data")].toObject();
+        const QJsonObject history = ctlJson(d, {QStringLiteral("history"), QStringLiteral("cam")})[QStringLiteral("data")].toObject();
         const QJsonArray versions = history[QStringLiteral("versions")].toArray();
         QCOMPARE(versions[0][QStringLiteral("actor")].toString(), QStringLiteral("engine (automatic rollback to v3)"));
         QVERIFY(versions[1][QStringLiteral("bad")].toBool());

@@ -103,7 +103,7 @@ class TestHubView : public QObject {
 
     QHash<QString, QString> engineView(const QString &dataDir)
     {
-        return shownById(ctl(dataDir, {QStringLiteral("list")})[QStringLiteral("data")].toArray());
+        return shownById(ctlJson(dataDir, {QStringLiteral("list")})[QStringLiteral("data")].toArray());
     }
     QHash<QString, QString> hubView(const QString &engineId)
     {
@@ -154,7 +154,7 @@ private Q_SLOTS:
                 QVERIFY2(r[QStringLiteral("ok")].toBool(), qPrintable(QJsonDocument(r).toJson()));
             }
             if (burst % 3 == 2)
-                ctl(dir.path(), {QStringLiteral("restart"), ids[random.bounded(int(ids.size()))]});
+                ctlJson(dir.path(), {QStringLiteral("restart"), ids[random.bounded(int(ids.size()))]});
             for (int s = 0; s < 4; ++s) {
                 const auto before = hubView(e);
                 const auto engineNow = engineView(dir.path());
@@ -328,7 +328,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(m_client->hostile(QStringLiteral("huge-frame"))[QStringLiteral("webSockets")].toInt() >= 2, 30000);
         // Each says why (a loaded hub may take a while to build its 256 MB frame).
         auto lastError = [&](const QString &hubUrl) {
-            for (const QJsonValue &h : ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray())
+            for (const QJsonValue &h : ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray())
                 if (h[QStringLiteral("hubUrl")].toString() == hubUrl)
                     return h[QStringLiteral("lastError")].toString();
             return QString();

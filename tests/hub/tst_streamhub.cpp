@@ -80,7 +80,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 10000);
         const QJsonValue sync = hub.received(QStringLiteral("SynchronizeWorkers"))[0].payload;
         QCOMPARE(sync[QStringLiteral("engineId")].toString(), engineId);
-        QCOMPARE(ids(sync[QStringLiteral("workers")].toArray()), ids(ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray()));
+        QCOMPARE(ids(sync[QStringLiteral("workers")].toArray()), ids(ctlJson(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray()));
         QVERIFY(!hub.received(QStringLiteral("ReceiveEngineSystemInfo")).isEmpty());
 
         // Then the stream: state changes, pictures, logs, metrics.
@@ -197,7 +197,7 @@ private Q_SLOTS:
 
         // The hub takes itself off the engine's list.
         QVERIFY(resultOk(hub.invoke(e, QStringLiteral("RemoveHubConnection"), hubUrl())));
-        QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray().isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray().isEmpty(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 0, 10000);
         engine->terminate();
         QVERIFY(engine->waitForFinished(15000));
@@ -309,7 +309,7 @@ private Q_SLOTS:
         }
         m_hub->kill(); // mid-stream
         // While it is away, the engine changes.
-        QJsonObject created = ctl(dir.path(), {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("while-away"), QStringLiteral("--name"), QStringLiteral("Away"),
+        QJsonObject created = ctlJson(dir.path(), {QStringLiteral("create"), QStringLiteral("--id"), QStringLiteral("while-away"), QStringLiteral("--name"), QStringLiteral("Away"),
                                                QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"), QStringLiteral("--command"),
                                                QStringLiteral("fps=5")});
         QVERIFY(created[QStringLiteral("success")].toBool());
@@ -318,7 +318,7 @@ private Q_SLOTS:
         StreamHubClient hub(*m_hub);
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 40000);
         const QJsonArray synced = hub.received(QStringLiteral("SynchronizeWorkers")).last().payload[QStringLiteral("workers")].toArray();
-        const QJsonArray engineView = ctl(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray();
+        const QJsonArray engineView = ctlJson(dir.path(), {QStringLiteral("list")})[QStringLiteral("data")].toArray();
         QCOMPARE(ids(synced), ids(engineView));
         QVERIFY(ids(synced).contains(QStringLiteral("while-away")));
         engine->terminate();
@@ -334,7 +334,7 @@ private Q_SLOTS:
         auto engine = startEngine(dir.path(), {QStringLiteral("--demo"), QStringLiteral("--hub"), dead, QStringLiteral("--hub"), hubUrl()});
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("ReceiveImage")).isEmpty(), 10000);
-        const QJsonArray hubs = ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray();
+        const QJsonArray hubs = ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray();
         QCOMPARE(hubs.size(), 2);
         for (const QJsonValue &h : hubs) {
             if (h[QStringLiteral("hubUrl")].toString() == dead) {
@@ -357,9 +357,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("RegisterEngineConnection")).isEmpty(), 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0]
+        QTRY_VERIFY_WITH_TIMEOUT(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0]
                                          [QStringLiteral("state")].toString() == QLatin1String("Refused"), 10000);
-        const QString why = ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("lastError")].toString();
+        const QString why = ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("lastError")].toString();
         QVERIFY2(why.contains(QStringLiteral("refused")), qPrintable(why));
         QVERIFY(hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty());
         hub.post(QStringLiteral("/streamhub-test/refuse/false"));
@@ -375,16 +375,16 @@ private Q_SLOTS:
         StreamHubClient hub(*m_hub);
         QTemporaryDir dir;
         auto engine = startEngine(dir.path(), {});
-        QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("success")].toBool(), 10000);
-        const QJsonObject bad = ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("add"), QStringLiteral("not a url")});
+        QTRY_VERIFY_WITH_TIMEOUT(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("success")].toBool(), 10000);
+        const QJsonObject bad = ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("add"), QStringLiteral("not a url")});
         QVERIFY(!bad[QStringLiteral("success")].toBool());
-        QVERIFY(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("add"), hubUrl(), QStringLiteral("--api-key"), QStringLiteral("s3cret")})
+        QVERIFY(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("add"), hubUrl(), QStringLiteral("--api-key"), QStringLiteral("s3cret")})
                     [QStringLiteral("success")].toBool());
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
         // The hub list in the engine's description never carries a key.
         const QJsonValue info = hub.received(QStringLiteral("RegisterEngineConnection")).last().payload;
         QVERIFY(!QJsonDocument(info.toObject()).toJson().contains("s3cret"));
-        QCOMPARE(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("state")].toString(),
+        QCOMPARE(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("state")].toString(),
                  QStringLiteral("Connected"));
         engine->terminate();
         QVERIFY(engine->waitForFinished(15000));
@@ -392,9 +392,9 @@ private Q_SLOTS:
         hub.post(QStringLiteral("/streamhub-test/reset"));
         engine = startEngine(dir.path(), {}); // no --hub: the stored one
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
-        QVERIFY(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("remove"), hubUrl()})[QStringLiteral("success")].toBool());
+        QVERIFY(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("remove"), hubUrl()})[QStringLiteral("success")].toBool());
         QTRY_COMPARE_WITH_TIMEOUT(hub.engines().size(), 0, 10000);
-        QVERIFY(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray().isEmpty());
+        QVERIFY(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")].toArray().isEmpty());
         engine->terminate();
         QVERIFY(engine->waitForFinished(15000));
     }
@@ -407,17 +407,17 @@ private Q_SLOTS:
         auto engine = startEngine(dir.path(), {QStringLiteral("--hub"), hubUrl()});
         QTRY_VERIFY_WITH_TIMEOUT(!hub.received(QStringLiteral("SynchronizeWorkers")).isEmpty(), 20000);
         for (int i = 0; i < 20; ++i)
-            QVERIFY(ctl(dir.path(), {QStringLiteral("create"), QStringLiteral("--name"), QStringLiteral("Load"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
+            QVERIFY(ctlJson(dir.path(), {QStringLiteral("create"), QStringLiteral("--name"), QStringLiteral("Load"), QStringLiteral("--streamer"), QStringLiteral("FakeStreamer"),
                                      QStringLiteral("--command"), QStringLiteral("fps=25 size=320x180 pattern=noise quality=90 log-every=0.01")})
                         [QStringLiteral("success")].toBool());
         hub.post(QStringLiteral("/streamhub-test/stop-reading"));
         // Let the backlog build until the engine has had to drop: by then every
         // buffer between it and the hub is full.
-        QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0]
+        QTRY_VERIFY_WITH_TIMEOUT(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0]
                                          [QStringLiteral("dropped")].toDouble() > 5000, 60000);
         const qint64 full = rssKb(engine->processId());
-        const double droppedBefore = ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("dropped")].toDouble();
-        QTRY_VERIFY_WITH_TIMEOUT(ctl(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0]
+        const double droppedBefore = ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0][QStringLiteral("dropped")].toDouble();
+        QTRY_VERIFY_WITH_TIMEOUT(ctlJson(dir.path(), {QStringLiteral("hub"), QStringLiteral("list")})[QStringLiteral("data")][0]
                                          [QStringLiteral("dropped")].toDouble() > droppedBefore + 20000, 60000);
         const qint64 later = rssKb(engine->processId());
         QVERIFY2(later - full < 30 * 1024, qPrintable(QStringLiteral("RSS grew from %1 kB to %2 kB").arg(full).arg(later)));
