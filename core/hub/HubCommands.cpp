@@ -58,10 +58,10 @@ struct HubCommands::Command {
     QJsonObject (*answer)(HubCommands &self, const Request &request);
 };
 
-const std::array<HubCommands::Command, 11> &HubCommands::table()
+std::span<const HubCommands::Command> HubCommands::table()
 {
     using R = const Request &;
-    static const std::array<Command, 11> commands{{
+    static const Command commands[] = {
         {QLatin1StringView("CreateWorker"), Takes::Object,
          [](HubCommands &self, R r) { return self.createOrEdit(r.message, true, r.actor); }},
         {QLatin1StringView("EditWorker"), Takes::Worker,
@@ -96,7 +96,7 @@ const std::array<HubCommands::Command, 11> &HubCommands::table()
              return self.m_removeHub(r.url) ? result(true, QStringLiteral("hub connection removed"))
                                             : result(false, QStringLiteral("no hub %1").arg(r.url));
          }},
-    }};
+    };
     return commands;
 }
 

@@ -5,8 +5,8 @@
 #include <QJsonValue>
 #include <QString>
 
-#include <array>
 #include <functional>
+#include <span>
 
 namespace se {
 
@@ -41,7 +41,7 @@ private:
         QJsonObject message;  // Takes::Object and Takes::Worker
         QString workerId;     // Takes::Worker
     };
-    static const std::array<Command, 11> &table();
+    static std::span<const Command> table();
     WorkerManager &workers();
     QJsonObject dispatch(const QString &method, const QJsonArray &arguments, const QString &actor);
     QJsonObject changeLogAnswer(const QString &workerId);
