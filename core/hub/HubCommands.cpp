@@ -115,7 +115,7 @@ WorkerManager &HubCommands::workers() { return m_engine.workers(); }
 
 QJsonObject HubCommands::dispatch(const QString &method, const QJsonArray &arguments, const QString &actor)
 {
-    const auto &commands = table();
+    const std::span<const Command> commands = table();
     const auto command = std::find_if(commands.begin(), commands.end(), [&](const Command &c) { return c.name == method; });
     if (command == commands.end())
         return result(false, QStringLiteral("unknown method '%1'").arg(method));

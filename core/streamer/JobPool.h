@@ -13,10 +13,12 @@ namespace se {
 // jobs that may block (GStreamer state changes) or would hold the loop up
 // (rendering a picture). Threads are made as jobs need them, up to
 // `maxThreads`, and stay; the destructor runs what is queued and joins them
-// all, so no job outlives its owner. Plain std::threads rather than QThreadPool: they carry no Qt
-// event dispatcher (whose GLib context would become the thread's default and
-// catch bus watches, and whose eventfd comes and goes with the threads), and
-// their locks are pthread ones that ThreadSanitizer can see.
+// all, so no job outlives its owner. Plain std::threads rather than
+// QThreadPool: they carry no Qt event dispatcher (whose GLib context would
+// become the thread's default and catch bus watches, and whose eventfd comes
+// and goes with the threads), and their locks are pthread ones that
+// ThreadSanitizer can see. A pool that lives until exit outlives Qt's own
+// statics: a job that uses Qt must end before the application does.
 class JobPool {
 public:
     explicit JobPool(int maxThreads) : m_maxThreads(maxThreads) {}
