@@ -18,7 +18,8 @@ namespace se {
 // become the thread's default and catch bus watches, and whose eventfd comes
 // and goes with the threads), and their locks are pthread ones that
 // ThreadSanitizer can see. A pool that lives until exit outlives Qt's own
-// statics: a job that uses Qt must end before the application does.
+// statics: a job that uses Qt must end before the application does
+// (waitForIdle() from a qAddPostRoutine).
 class JobPool {
 public:
     explicit JobPool(int maxThreads) : m_maxThreads(maxThreads) {}
@@ -46,6 +47,13 @@ public:
         m_wake.notify_one();
     }
 
+    // Until nothing is queued or running.
+    void waitForIdle()
+    {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_settled.wait(lock, [this] { return m_jobs.empty() && m_running == 0; });
+    }
+
 private:
     void serve()
     {
@@ -58,19 +66,24 @@ private:
                 return; // closing, nothing left
             std::function<void()> job = std::move(m_jobs.front());
             m_jobs.pop_front();
+            ++m_running;
             lock.unlock();
             job();
             job = nullptr; // what it captured goes before the lock is taken again
             lock.lock();
+            if (--m_running == 0 && m_jobs.empty())
+                m_settled.notify_all();
         }
     }
 
     const int m_maxThreads;
     std::mutex m_mutex;
     std::condition_variable m_wake;
+    std::condition_variable m_settled;
     std::deque<std::function<void()>> m_jobs;
     std::vector<std::thread> m_threads;
     int m_idle = 0;
+    int m_running = 0;
     bool m_closing = false;
 };
 

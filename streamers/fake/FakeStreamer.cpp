@@ -4,12 +4,12 @@
 #include "TinyFont.h"
 
 #include <QBuffer>
+#include <QCoreApplication>
 #include <QImage>
 #include <QImageWriter>
 #include <QRandomGenerator>
 #include <QTime>
 
-#include <condition_variable>
 #include <mutex>
 
 namespace se::fake {
@@ -23,20 +23,21 @@ struct FakeStreamer::Canvas {
 
 struct FakeStreamer::Delivery {
     std::mutex mutex;
-    std::condition_variable done;
     FakeStreamer *streamer = nullptr; // null once it is gone
-    bool rendering = false;           // a job of its is drawing or encoding
 };
 
 namespace {
 // Every FakeStreamer's pictures. A render uses Qt's image plugins, which go
-// with the application, before this pool's destructor runs at exit: a
-// streamer therefore waits for its render in flight when it is destroyed.
+// with the application, before this pool's destructor runs at exit: the
+// application waits for the renders in flight as it ends (the streamers are
+// gone by then, so nothing queued starts).
 JobPool g_renders(2);
 } // namespace
 
 FakeStreamer::FakeStreamer() : m_delivery(std::make_shared<Delivery>())
 {
+    static const bool drainedAtExit = (qAddPostRoutine([] { g_renders.waitForIdle(); }), true);
+    Q_UNUSED(drainedAtExit);
     m_delivery->streamer = this;
     m_stopTimer.setSingleShot(true);
     connect(&m_stopTimer, &QTimer::timeout, this, [this] { finish(&Streamer::stopped); });
@@ -44,12 +45,10 @@ FakeStreamer::FakeStreamer() : m_delivery(std::make_shared<Delivery>())
 
 FakeStreamer::~FakeStreamer()
 {
-    // A picture still being made is dropped; the wait is for one render at
-    // most (a few ms at 1080p, the JPEG plugin's loading the first time), and
-    // nothing of this streamer runs once it is gone.
-    std::unique_lock<std::mutex> lock(m_delivery->mutex);
+    // A picture still being made is dropped: its render touches nothing of
+    // this streamer (its canvas and this delivery are shared).
+    std::lock_guard<std::mutex> lock(m_delivery->mutex);
     m_delivery->streamer = nullptr;
-    m_delivery->done.wait(lock, [this] { return !m_delivery->rendering; });
 }
 
 static QImage makeBackground(const FakeCommand &c, quint32 seed)
@@ -210,12 +209,9 @@ void FakeStreamer::tick()
             std::lock_guard<std::mutex> lock(delivery->mutex);
             if (!delivery->streamer)
                 return; // gone while this waited its turn
-            delivery->rendering = true;
         }
         const QByteArray jpeg = render(*canvas, clock, frame);
         std::lock_guard<std::mutex> lock(delivery->mutex);
-        delivery->rendering = false;
-        delivery->done.notify_all();
         if (FakeStreamer *self = delivery->streamer)
             self->m_inbox.post([self, run, jpeg] { self->deliver(run, jpeg); });
     });
