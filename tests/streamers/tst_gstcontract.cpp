@@ -9,6 +9,7 @@
 #include "StreamerTestKit.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QGuiApplication>
 
 #include <algorithm>
@@ -299,8 +300,13 @@ private Q_SLOTS:
             streamers.back()->start(config(command, QStringLiteral("w%1").arg(i)));
         }
         QTRY_VERIFY_WITH_TIMEOUT(std::all_of(recs.begin(), recs.end(), [](const auto &r) { return r->pictures >= 2; }), 60000);
+        QElapsedTimer destroying;
+        destroying.start();
         for (auto &s : streamers)
             s.reset(); // at once, with no stop(): pictures in flight
+        // What the event loop waits while a streamer lets its work go (a figure, not a goal).
+        qInfo("destroying %d %s streamers with pictures on their way: %.2f ms", count, qPrintable(type),
+              double(destroying.nsecsElapsed()) / 1e6);
         auto survivor = make(type);
         Recorder r(survivor.get());
         survivor->start(config(commands(type).light, QStringLiteral("survivor")));
