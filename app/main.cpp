@@ -229,9 +229,13 @@ int main(int argc, char **argv)
     }
 
 #ifdef SE_HAVE_HUB
-    se::HubLinks hubs(engine, control);
-    for (const QString &url : parser.values(hubOpt))
-        hubs.addHub(url, hubKey.key);
+    se::HubLinks hubs(engine);
+    for (const QString &url : parser.values(hubOpt)) {
+        if (const se::Result<> added = hubs.addHub(url, hubKey.key); !added.ok) {
+            QTextStream(stderr) << "streamengine: --hub " << url << ": " << added.message << '\n';
+            return 1;
+        }
+    }
     hubs.connectAll();
 #else
     if (parser.isSet(hubOpt))

@@ -188,7 +188,7 @@ void EnginePanel::reloadHubs()
 
 void EnginePanel::save()
 {
-    const OpResult r = m_engine.setNameAndDescription(m_name->text(), m_description->text());
+    const Result<> r = m_engine.setNameAndDescription(m_name->text(), m_description->text());
     Q_EMIT message(r.ok ? QStringLiteral("Engine: %1").arg(r.message) : QStringLiteral("Engine not renamed: %1").arg(r.message), r.ok);
     reloadIdentity();
 }
@@ -202,7 +202,7 @@ void EnginePanel::addHub()
         Q_EMIT message(QStringLiteral("Type the hub's URL first."), false);
         return;
     }
-    const OpResult r = m_directory->addHub(url, m_hubKey->text());
+    const Result<> r = m_directory->addHub(url, m_hubKey->text());
     Q_EMIT message(r.ok ? QStringLiteral("Hub %1 added").arg(url) : QStringLiteral("Hub not added: %1").arg(r.message), r.ok);
     if (r.ok) {
         m_hubUrl->clear();
@@ -221,7 +221,7 @@ void EnginePanel::removeHub()
         return;
     }
     const QString url = item->text(0);
-    const OpResult r = m_directory->removeHub(url);
+    const Result<> r = m_directory->removeHub(url);
     Q_EMIT message(r.ok ? QStringLiteral("Hub %1 removed").arg(url) : QStringLiteral("Hub not removed: %1").arg(r.message), r.ok);
     reloadHubs();
 }

@@ -241,13 +241,15 @@ namespace {
 // Who the version history names for what is done here.
 const WorkerManager::Actor kDashboard{WorkerManager::Origin::LocalOperator, QStringLiteral("dashboard")};
 
-// The dialog's automatic-rollback box, applied after the create or edit it went with.
-OpResult applyAutoRollback(WorkerManager &manager, const QString &id, bool on, const OpResult &before)
+// The dialog's automatic-rollback box, applied after the create or edit it
+// went with (whose value is the worker's id).
+Result<QString> applyAutoRollback(WorkerManager &manager, bool on, const Result<QString> &before)
 {
+    const QString &id = before.value;
     if (!before.ok || id.isEmpty() || manager.versionState(id).autoRollback == on)
         return before;
-    const OpResult r = manager.setAutoRollback(id, on);
-    return OpResult{r.ok, QStringLiteral("%1; %2").arg(before.message, r.message), id};
+    const Result<> r = manager.setAutoRollback(id, on);
+    return Result<QString>{r.ok, QStringLiteral("%1; %2").arg(before.message, r.message), id};
 }
 
 QMap<QString, QString> typesOf(Engine &engine)
@@ -267,9 +269,9 @@ void MainWindow::newWorker()
     }, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const OpResult r = applyAutoRollback(manager, dialog.lastResult().workerId, dialog.autoRollback(), dialog.lastResult());
+    const Result<QString> r = applyAutoRollback(manager, dialog.autoRollback(), dialog.lastResult());
     report(QStringLiteral("%1: %2").arg(dialog.config().name, r.message), r.ok);
-    selectWorker(r.workerId);
+    selectWorker(r.value);
 }
 
 void MainWindow::editWorker()
@@ -280,7 +282,7 @@ void MainWindow::editWorker()
         return;
     const QString id = w->id();
     const WorkerConfig before = w->config();
-    WorkerDialog dialog(typesOf(m_engine), before, [&manager, id, before](const WorkerConfig &c, bool) {
+    WorkerDialog dialog(typesOf(m_engine), before, [&manager, id, before](const WorkerConfig &c, bool) -> Result<QString> {
         // Only what the operator changed, as a hub's EditWorker would.
         WorkerPatch p;
         if (c.name != before.name) p.name = c.name;
@@ -294,17 +296,18 @@ void MainWindow::editWorker()
         if (p.enabled && *p.enabled) {
             // Enabling goes through setEnabled, which also starts it, as the hub's EnableDisableWorker does.
             p.enabled.reset();
-            const OpResult edited = manager.edit(id, p, kDashboard);
-            if (!edited.ok)
-                return edited;
-            return manager.setEnabled(id, true, kDashboard);
+            Result<> r = manager.edit(id, p, kDashboard);
+            if (r.ok)
+                r = manager.setEnabled(id, true, kDashboard);
+            return {r.ok, r.message, id};
         }
-        return manager.edit(id, p, kDashboard);
+        const Result<> r = manager.edit(id, p, kDashboard);
+        return {r.ok, r.message, id};
     }, this);
     dialog.setAutoRollback(manager.versionState(id).autoRollback);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const OpResult r = applyAutoRollback(manager, id, dialog.autoRollback(), dialog.lastResult());
+    const Result<QString> r = applyAutoRollback(manager, dialog.autoRollback(), dialog.lastResult());
     report(QStringLiteral("%1: %2").arg(dialog.config().name, r.message), r.ok);
 }
 
@@ -324,7 +327,7 @@ QString nameOf(WorkerManager &m, const QString &id)
             return;                                                               \
         WorkerManager &m = m_engine.workers();                                    \
         const QString name = nameOf(m, id);                                       \
-        const OpResult r = call;                                                  \
+        const Result<> r = call;                                                  \
         report(QStringLiteral("%1: %2").arg(name, r.message), r.ok);              \
         updateActions();                                                          \
     }
@@ -351,7 +354,7 @@ void MainWindow::removeWorker()
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes)
         return;
-    const OpResult r = m.remove(id);
+    const Result<> r = m.remove(id);
     report(QStringLiteral("%1: %2").arg(name, r.message), r.ok);
     updateActions();
 }
@@ -369,7 +372,7 @@ void MainWindow::restoreVersion(const QString &workerId, int version)
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes)
         return;
-    const OpResult r = m.rollback(workerId, version, kDashboard);
+    const Result<> r = m.rollback(workerId, version, kDashboard);
     report(QStringLiteral("%1: %2").arg(name, r.message), r.ok);
     updateActions();
 }

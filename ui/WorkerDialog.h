@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/worker/OpResult.h"
+#include "core/worker/Result.h"
 #include "core/worker/WorkerConfig.h"
 
 #include <QDialog>
@@ -26,7 +26,7 @@ namespace se::ui {
 class WorkerDialog : public QDialog {
     Q_OBJECT
 public:
-    using Submit = std::function<OpResult(const WorkerConfig &config, bool startNow)>;
+    using Submit = std::function<Result<QString>(const WorkerConfig &config, bool startNow)>; // the worker's id
 
     // `types`: streamer type → its description. `existing`: edit this worker.
     WorkerDialog(const QMap<QString, QString> &types, std::optional<WorkerConfig> existing, Submit submit,
@@ -40,7 +40,7 @@ public:
     bool autoRollback() const;
     // What is wrong with the form; empty when it can be sent.
     QString validationError() const;
-    OpResult lastResult() const { return m_lastResult; }
+    Result<QString> lastResult() const { return m_lastResult; }
 
 public Q_SLOTS:
     void accept() override;
@@ -51,7 +51,7 @@ private:
     QMap<QString, QString> m_types;
     std::optional<WorkerConfig> m_existing;
     Submit m_submit;
-    OpResult m_lastResult;
+    Result<QString> m_lastResult;
 
     QLineEdit *m_name;
     QLineEdit *m_description;

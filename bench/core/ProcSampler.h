@@ -114,7 +114,7 @@ inline QString seedFakeWorkers(se::Engine &engine, const QString &dataDir, int c
         c.name = QStringLiteral("Bench %1").arg(i);
         c.command = command;
         c.streamerType = QStringLiteral("FakeStreamer");
-        id = engine.workers().create(c, se::WorkerManager::StartNow::No).workerId;
+        id = engine.workers().create(c, se::WorkerManager::StartNow::No).value;
     }
     return id;
 }

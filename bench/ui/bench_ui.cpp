@@ -64,7 +64,7 @@ double rssMb()
     return f.open(QIODevice::ReadOnly) ? metrics::parseProcessRssMb(f.readAll()) : 0;
 }
 
-struct Result {
+struct Measured {
     QString peer;
     int visibleTiles = -1;
     double picturesMade = 0;  // per second, all workers
@@ -84,9 +84,9 @@ double percentile(std::vector<double> v, double p)
 
 enum class Mode { Headless, Dashboard, AllVisible };
 
-Result run(Mode mode, int workers, int seconds)
+Measured run(Mode mode, int workers, int seconds)
 {
-    Result r;
+    Measured r;
     r.peer = mode == Mode::Headless ? QStringLiteral("headless (no window)")
         : mode == Mode::Dashboard   ? QStringLiteral("dashboard")
                                     : QStringLiteral("dashboard, all tiles visible");
@@ -105,7 +105,8 @@ Result run(Mode mode, int workers, int seconds)
         c.name = QStringLiteral("Bench %1").arg(i + 1, 2, 10, QLatin1Char('0'));
         c.command = QStringLiteral("fps=5 size=320x180 pattern=%1").arg(i % 2 ? QStringLiteral("bars") : QStringLiteral("gradient"));
         c.streamerType = QStringLiteral("FakeStreamer");
-        engine.workers().create(c, WorkerManager::StartNow::No);
+        if (const se::Result<QString> made = engine.workers().create(c, WorkerManager::StartNow::No); !made.ok)
+            qFatal("%s", qPrintable(made.message));
     }
 
     std::unique_ptr<ui::MainWindow> window;
@@ -195,7 +196,7 @@ int main(int argc, char **argv)
         << " s per peer, platform " << QGuiApplication::platformName() << ", " << QThread::idealThreadCount() << " cores\n";
     out.flush();
 
-    QList<Result> results;
+    QList<Measured> results;
     for (Mode m : {Mode::Headless, Mode::Dashboard, Mode::AllVisible}) {
         results << run(m, workers, seconds);
         out << "  done: " << results.last().peer << '\n';
@@ -213,7 +214,7 @@ int main(int argc, char **argv)
                .arg(QStringLiteral("max ms"), 8)
                .arg(QStringLiteral("CPU % 1 core"), 13)
                .arg(QStringLiteral("RSS MB"), 8);
-    for (const Result &r : results)
+    for (const Measured &r : results)
         out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                    .arg(r.peer, -30)
                    .arg(r.visibleTiles < 0 ? QStringLiteral("-") : QString::number(r.visibleTiles), 10)

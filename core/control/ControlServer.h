@@ -1,13 +1,10 @@
 #pragma once
 
-#include "core/worker/OpResult.h"
+#include "Commands.h"
 
-#include <QHash>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QObject>
-
-#include <functional>
 
 class QLocalSocket;
 
@@ -24,13 +21,6 @@ class UnixListener;
 class ControlServer : public QObject {
     Q_OBJECT
 public:
-    struct Reply {
-        bool success = true;
-        QString message;
-        QJsonValue data;
-    };
-    using Handler = std::function<Reply(const QJsonObject &request)>;
-
     explicit ControlServer(Engine &engine, QObject *parent = nullptr);
     ~ControlServer() override;
 
@@ -41,17 +31,13 @@ public:
 
     // False with a clear error when another engine already serves this folder.
     bool listen(QString *error);
-    // Other layers add their own verbs (e.g. "hub").
-    void addVerb(const QString &verb, Handler handler);
 
 private:
     void serve(QLocalSocket *socket);
-    Reply handle(const QJsonObject &request);
-    Reply workerDetail(const QString &id);
 
     Engine &m_engine;
     UnixListener *m_listener = nullptr;
-    QHash<QString, Handler> m_extraVerbs;
+    Commands m_commands;
 };
 
 } // namespace se

@@ -35,11 +35,10 @@ QJsonObject versionJson(const WorkerVersion &v, const WorkerVersion *previous, i
 }
 } // namespace
 
-ControlServer::Reply historyVerb(const WorkerManager &m, const QJsonObject &request)
+CommandResult historyVerb(const WorkerManager &m, const QString &id)
 {
-    const QString id = request.value(QStringLiteral("workerId")).toString();
     if (!m.worker(id))
-        return {false, QStringLiteral("no worker with id '%1'").arg(id), {}};
+        return CommandResult::failure(QStringLiteral("no worker with id '%1'").arg(id));
     const VersionState state = m.versionState(id);
     const QList<WorkerVersion> all = m.versions(id);
     QJsonArray versions;
@@ -50,29 +49,28 @@ ControlServer::Reply historyVerb(const WorkerManager &m, const QJsonObject &requ
     }
     const QString lastGood = state.lastGood > 0 ? QStringLiteral("the last good one is version %1").arg(state.lastGood)
                                                 : QStringLiteral("none is good yet");
-    return {true,
-            QStringLiteral("%1 versions; version %2 is current, %3; automatic rollback %4")
-                .arg(all.size()).arg(state.current).arg(lastGood, state.autoRollback ? QStringLiteral("on") : QStringLiteral("off")),
-            QJsonObject{{QStringLiteral("workerId"), id},
-                        {QStringLiteral("currentVersion"), state.current},
-                        {QStringLiteral("lastGoodVersion"), state.lastGood},
-                        {QStringLiteral("autoRollback"), state.autoRollback},
-                        {QStringLiteral("versions"), versions}}};
+    return CommandResult::success(QJsonObject{{QStringLiteral("workerId"), id},
+                                              {QStringLiteral("currentVersion"), state.current},
+                                              {QStringLiteral("lastGoodVersion"), state.lastGood},
+                                              {QStringLiteral("autoRollback"), state.autoRollback},
+                                              {QStringLiteral("versions"), versions}},
+                                  QStringLiteral("%1 versions; version %2 is current, %3; automatic rollback %4")
+                                      .arg(all.size()).arg(state.current)
+                                      .arg(lastGood, state.autoRollback ? QStringLiteral("on") : QStringLiteral("off")));
 }
 
-ControlServer::Reply rollbackVerb(WorkerManager &m, const QJsonObject &request)
+CommandResult rollbackVerb(WorkerManager &m, const QString &id, const QJsonObject &request, const WorkerManager::Actor &actor)
 {
-    const QString id = request.value(QStringLiteral("workerId")).toString();
     std::optional<int> to;
     const QJsonValue toValue = request.value(QStringLiteral("toVersion"));
     if (!toValue.isUndefined() && !toValue.isNull()) {
         const double n = toValue.toDouble(-1);
         if (!toValue.isDouble() || n < 1 || n != double(int(n)))
-            return {false, QStringLiteral("'toVersion' must be a version number (1, 2, 3 …)"), {}};
+            return CommandResult::failure(QStringLiteral("'toVersion' must be a version number (1, 2, 3 …)"));
         to = int(n);
     }
-    const OpResult r = m.rollback(id, to, WorkerManager::Actor{WorkerManager::Origin::LocalOperator, QStringLiteral("ctl")});
-    return {r.ok, r.message, r.workerId.isEmpty() ? QJsonValue() : QJsonValue(QJsonObject{{QStringLiteral("workerId"), r.workerId}})};
+    const Result<> r = m.rollback(id, to, actor);
+    return {r.ok, r.message, QJsonValue()};
 }
 
 } // namespace se

@@ -6,17 +6,17 @@
 
 namespace se {
 
-ControlServer::Reply policyVerb(const WorkerManager &manager, const QJsonObject &request)
+CommandResult policyVerb(const WorkerManager &manager, const QJsonObject &request)
 {
     const PipelinePolicy &policy = manager.pipelinePolicy();
     const QString action = request.value(QStringLiteral("action")).toString();
     if (action == QLatin1String("show")) {
         QJsonObject data = policy.toJson();
         data.insert(QStringLiteral("source"), policy.source);
-        return {true, QStringLiteral("pipeline policy: %1").arg(policy.source), data};
+        return CommandResult::success(data, QStringLiteral("pipeline policy: %1").arg(policy.source));
     }
     if (action != QLatin1String("check"))
-        return {false, QStringLiteral("policy takes show or check, not '%1'").arg(action), {}};
+        return CommandResult::failure(QStringLiteral("policy takes show or check, not '%1'").arg(action));
 
     const QJsonObject fields = request.value(QStringLiteral("fields")).toObject();
     WorkerConfig c;
@@ -24,10 +24,10 @@ ControlServer::Reply policyVerb(const WorkerManager &manager, const QJsonObject 
     c.command = fields.value(QStringLiteral("command")).toString();
     c.streamerType = fields.value(QStringLiteral("streamerType")).toString(QStringLiteral("GstStreamer"));
     if (c.command.trimmed().isEmpty())
-        return {false, QStringLiteral("policy check needs a command"), {}};
+        return CommandResult::failure(QStringLiteral("policy check needs a command"));
     if (!manager.streamerTypes().contains(c.streamerType))
-        return {false, QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
-                           .arg(c.streamerType, manager.streamerTypes().join(QStringLiteral(", "))), {}};
+        return CommandResult::failure(QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
+                           .arg(c.streamerType, manager.streamerTypes().join(QStringLiteral(", "))));
     QStringList checked;
     const QString refusal = manager.policyRefusal(c, &checked);
     const bool allowed = refusal.isEmpty();
@@ -41,7 +41,7 @@ ControlServer::Reply policyVerb(const WorkerManager &manager, const QJsonObject 
                      {QStringLiteral("checked"), QJsonArray::fromStringList(checked)},
                      {QStringLiteral("trustLocalOperators"), policy.trustLocalOperators},
                      {QStringLiteral("policy"), policy.source}};
-    return {allowed, message, data};
+    return {allowed, message, data}; // refused, the verdict is still the answer's data
 }
 
 } // namespace se

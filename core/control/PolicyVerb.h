@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ControlServer.h"
+#include "Commands.h"
 
 namespace se {
 
@@ -10,6 +10,6 @@ class WorkerManager;
 // verdict on a command as a hub's create would meet it.
 // Request: {"verb": "policy", "action": "show"|"check",
 //           "fields": {"command": …, "streamerType": … (default GstStreamer)}}.
-ControlServer::Reply policyVerb(const WorkerManager &manager, const QJsonObject &request);
+CommandResult policyVerb(const WorkerManager &manager, const QJsonObject &request);
 
 } // namespace se

@@ -126,15 +126,15 @@ void Engine::finishShutdown(bool forced)
     Q_EMIT finished();
 }
 
-OpResult Engine::setNameAndDescription(const QString &name, const QString &description)
+Result<> Engine::setNameAndDescription(const QString &name, const QString &description)
 {
     if (name.trimmed().isEmpty())
-        return OpResult::failure(QStringLiteral("the engine name cannot be empty"));
+        return Result<>::failure(QStringLiteral("the engine name cannot be empty"));
     QString why;
     if (!m_store.setEngineNameAndDescription(name.trimmed(), description, &why))
-        return OpResult::failure(QStringLiteral("could not store the name: %1").arg(why));
+        return Result<>::failure(QStringLiteral("could not store the name: %1").arg(why));
     Q_EMIT identityChanged();
-    return OpResult::success(QStringLiteral("engine renamed"));
+    return Result<>::success(QStringLiteral("engine renamed"));
 }
 
 void Engine::seedDemo()
@@ -152,6 +152,11 @@ void Engine::seedDemo()
         return;
     }
     const WorkerManager::Actor demoActor{WorkerManager::Origin::Hub, QStringLiteral("engine (demo)")};
+    // Seeded workers start with everyone else at boot().
+    auto seed = [&](const WorkerConfig &c) {
+        if (const Result<QString> made = m_manager->create(c, WorkerManager::StartNow::No, demoActor); !made.ok)
+            qCWarning(lcEngine).noquote() << QStringLiteral("demo worker '%1' not seeded: %2").arg(c.name, made.message);
+    };
     for (const Demo &d : demos) {
         WorkerConfig c;
         c.name = QString::fromUtf8(d.name);
@@ -160,8 +165,7 @@ void Engine::seedDemo()
         c.streamerType = type;
         c.imageWatchdog.graceTime = Millis(d.graceMs);
         c.imageWatchdog.interval = Millis(d.intervalMs);
-        // Seeded workers start with everyone else at boot().
-        m_manager->create(c, WorkerManager::StartNow::No, demoActor);
+        seed(c);
     }
     if (m_factory.hasType(QStringLiteral("GstStreamer"))) {
         // A real pipeline, in the form StreamHubs store: its JPEGs on descriptor 2.
@@ -173,7 +177,7 @@ void Engine::seedDemo()
         c.streamerType = QStringLiteral("GstStreamer");
         c.imageWatchdog.graceTime = Millis(5000);
         c.imageWatchdog.interval = Millis(3000);
-        m_manager->create(c, WorkerManager::StartNow::No, demoActor);
+        seed(c);
     }
     qCInfo(lcEngine) << "seeded" << m_manager->workers().size() << "demo workers";
 }

@@ -62,7 +62,7 @@ public:
 
     EngineIdentity identity() const { return m_store.identity(); }
     QDateTime startDate() const { return m_startDate; }
-    OpResult setNameAndDescription(const QString &name, const QString &description);
+    Result<> setNameAndDescription(const QString &name, const QString &description);
 
 Q_SIGNALS:
     void identityChanged();

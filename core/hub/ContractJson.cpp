@@ -96,9 +96,10 @@ QJsonObject workerInfo(const WorkerSnapshot &w)
     };
 }
 
-std::optional<WorkerPatch> workerPatch(const QJsonObject &o, QString *error)
+Result<WorkerPatch> workerPatch(const QJsonObject &o)
 {
     WorkerPatch p;
+    QString error;
     auto text = [&](const char *name, std::optional<QString> &out) {
         const QJsonValue v = field(o, QLatin1StringView(name));
         if (v.isUndefined())
@@ -108,7 +109,7 @@ std::optional<WorkerPatch> workerPatch(const QJsonObject &o, QString *error)
             return true;
         }
         if (!v.isString()) {
-            if (error) *error = QStringLiteral("'%1' must be a string").arg(QLatin1StringView(name));
+            error = QStringLiteral("'%1' must be a string").arg(QLatin1StringView(name));
             return false;
         }
         out = v.toString();
@@ -119,7 +120,7 @@ std::optional<WorkerPatch> workerPatch(const QJsonObject &o, QString *error)
         if (v.isUndefined())
             return true;
         if (!v.isBool()) {
-            if (error) *error = QStringLiteral("'%1' must be true or false").arg(QLatin1StringView(name));
+            error = QStringLiteral("'%1' must be true or false").arg(QLatin1StringView(name));
             return false;
         }
         out = v.toBool();
@@ -130,17 +131,16 @@ std::optional<WorkerPatch> workerPatch(const QJsonObject &o, QString *error)
         if (v.isUndefined())
             return true;
         out = parseDuration(v);
-        if (!out && error)
-            *error = QStringLiteral("'%1' must be a TimeSpan such as \"00:00:05\"").arg(QLatin1StringView(name));
+        if (!out)
+            error = QStringLiteral("'%1' must be a TimeSpan such as \"00:00:05\"").arg(QLatin1StringView(name));
         return out.has_value();
     };
-    std::optional<QString> streamerType;
     if (!text("name", p.name) || !text("description", p.description) || !text("command", p.command)
         || !text("streamerType", p.streamerType) || !flag("isEnabled", p.enabled)
         || !flag("imgWatchdogEnabled", p.imageWatchdogEnabled) || !duration("imgWatchdogGraceTime", p.imageWatchdogGraceTime)
         || !duration("imgWatchdogInterval", p.imageWatchdogInterval))
-        return std::nullopt;
-    return p;
+        return Result<WorkerPatch>::failure(error);
+    return Result<WorkerPatch>::success(p);
 }
 
 } // namespace se::contract

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/worker/Result.h"
 #include "core/worker/WorkerConfig.h"
 
 #include <QDateTime>
@@ -32,8 +33,8 @@ QJsonValue field(const QJsonObject &object, QLatin1StringView name);
 QJsonObject workerInfo(const WorkerSnapshot &worker);
 
 // The fields of a WorkerCreateAndEdit that are present in `object`, as an
-// edit; `error` names the first field of a wrong type.
-std::optional<WorkerPatch> workerPatch(const QJsonObject &object, QString *error);
+// edit; a failure names the first field of a wrong type.
+Result<WorkerPatch> workerPatch(const QJsonObject &object);
 
 } // namespace contract
 } // namespace se

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/worker/OpResult.h"
+#include "core/worker/Result.h"
 
 #include <QDateTime>
 #include <QList>
@@ -35,8 +35,8 @@ public:
 
     using QObject::QObject;
     virtual QList<Hub> hubs() const = 0;
-    virtual OpResult addHub(const QString &url, const QString &apiKey) = 0;
-    virtual OpResult removeHub(const QString &url) = 0;
+    virtual Result<> addHub(const QString &url, const QString &apiKey) = 0;
+    virtual Result<> removeHub(const QString &url) = 0;
 
 Q_SIGNALS:
     void hubsChanged();

@@ -1,6 +1,5 @@
 #include "HubLinks.h"
 
-#include "core/control/ControlServer.h"
 #include "ContractJson.h"
 #include "ContractMessages.h"
 #include "core/engine/Engine.h"
@@ -33,14 +32,17 @@ OutgoingMessage message(OutgoingMessage::Kind kind, const char *method, QJsonArr
 }
 } // namespace
 
-HubLinks::HubLinks(Engine &engine, ControlServer &control, QObject *parent)
+HubLinks::HubLinks(Engine &engine, QObject *parent)
     : HubDirectory(parent), m_engine(engine), m_engineId(engine.identity().id)
 {
     m_commands = std::make_unique<HubCommands>(engine, [this](const QString &url) {
         // Answer first, then close: the hub that asked hears back.
         if (!find(url))
             return false;
-        QMetaObject::invokeMethod(this, [this, url] { removeHub(url); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this, url] {
+            if (const Result<> removed = removeHub(url); !removed.ok)
+                qCWarning(lcHubs).noquote() << QStringLiteral("a hub's RemoveHubConnection of %1: %2").arg(url, removed.message);
+        }, Qt::QueuedConnection);
         return true;
     });
     engine.setHubDirectory(this);
@@ -65,25 +67,6 @@ HubLinks::HubLinks(Engine &engine, ControlServer &control, QObject *parent)
 
     connect(&engine.metrics(), &MetricsSampler::sampled, this, [this](const EngineMetrics &m) {
         broadcast(message(OutgoingMessage::Kind::Metric, "ReceiveMetric", {contract::metric(m)}, stamp()));
-    });
-
-    control.addVerb(QStringLiteral("hub"), [this](const QJsonObject &request) -> ControlServer::Reply {
-        const QString action = request.value(QStringLiteral("action")).toString();
-        const QString url = request.value(QStringLiteral("hubUrl")).toString();
-        if (action == QLatin1String("add") || action == QLatin1String("remove")) {
-            const OpResult r = action == QLatin1String("add") ? addHub(url, request.value(QStringLiteral("apiKey")).toString())
-                                                              : removeHub(url);
-            return {r.ok, r.message, {}};
-        }
-        if (action != QLatin1String("list") && !action.isEmpty())
-            return {false, QStringLiteral("unknown hub action '%1' (list, add, remove)").arg(action), {}};
-        QJsonArray list;
-        for (const Hub &h : hubs())
-            list.append(QJsonObject{{QStringLiteral("id"), h.id}, {QStringLiteral("hubUrl"), h.url},
-                                    {QStringLiteral("state"), HubDirectory::linkStateName(h.state)}, {QStringLiteral("lastError"), h.lastError},
-                                    {QStringLiteral("since"), contract::dateTime(h.since)},
-                                    {QStringLiteral("queued"), h.queued}, {QStringLiteral("dropped"), h.dropped}});
-        return {true, QStringLiteral("%1 hubs").arg(list.size()), list};
     });
 
     for (const HubEntry &h : engine.store().hubs())
@@ -113,41 +96,41 @@ QList<HubDirectory::Hub> HubLinks::hubs() const
     return out;
 }
 
-OpResult HubLinks::addHub(const QString &url, const QString &apiKey)
+Result<> HubLinks::addHub(const QString &url, const QString &apiKey)
 {
     const QUrl parsed(url, QUrl::StrictMode);
     const QString scheme = parsed.scheme();
     if (!parsed.isValid() || parsed.host().isEmpty()
         || (scheme != QLatin1String("http") && scheme != QLatin1String("https") && scheme != QLatin1String("ws")
             && scheme != QLatin1String("wss")))
-        return OpResult::failure(QStringLiteral("'%1' is not a hub URL (http[s]://host[:port]/path)").arg(url));
+        return Result<>::failure(QStringLiteral("'%1' is not a hub URL (http[s]://host[:port]/path)").arg(url));
     if (find(url))
-        return OpResult::success(QStringLiteral("hub %1 is already connected").arg(url));
+        return Result<>::success(QStringLiteral("hub %1 is already connected").arg(url));
     QString why;
     const auto entry = m_engine.store().addHub(url, apiKey, &why);
     if (!entry)
-        return OpResult::failure(QStringLiteral("could not store the hub: %1").arg(why));
+        return Result<>::failure(QStringLiteral("could not store the hub: %1").arg(why));
     startLink(*entry);
     if (m_connecting)
         m_links.back()->start();
     announceEngineChange();
     Q_EMIT hubsChanged();
-    return OpResult::success(QStringLiteral("hub %1 added").arg(url));
+    return Result<>::success(QStringLiteral("hub %1 added").arg(url));
 }
 
-OpResult HubLinks::removeHub(const QString &url)
+Result<> HubLinks::removeHub(const QString &url)
 {
     auto it = std::find_if(m_links.begin(), m_links.end(), [&](const auto &l) { return l->entry().url == url; });
     if (it == m_links.end())
-        return OpResult::failure(QStringLiteral("no hub %1").arg(url));
+        return Result<>::failure(QStringLiteral("no hub %1").arg(url));
     QString why;
     if (!m_engine.store().removeHub(url, &why))
-        return OpResult::failure(QStringLiteral("could not forget the hub: %1").arg(why));
+        return Result<>::failure(QStringLiteral("could not forget the hub: %1").arg(why));
     (*it)->stop();
     m_links.erase(it);
     announceEngineChange();
     Q_EMIT hubsChanged();
-    return OpResult::success(QStringLiteral("hub %1 removed").arg(url));
+    return Result<>::success(QStringLiteral("hub %1 removed").arg(url));
 }
 
 void HubLinks::startLink(const HubEntry &entry)

@@ -11,7 +11,6 @@
 
 namespace se {
 
-class ControlServer;
 class Engine;
 class HubCommands;
 class HubLink;
@@ -20,19 +19,19 @@ struct OutgoingMessage;
 
 // Every StreamHub this engine talks to: one HubLink each, fed with the
 // domain's changes as contract messages. Keeps the hub list in the store and
-// announces its changes; serves `streamengine ctl hub ...`.
+// announces its changes (ctl's hub verb reaches it as the HubDirectory).
 class HubLinks : public HubDirectory {
     Q_OBJECT
 public:
-    HubLinks(Engine &engine, ControlServer &control, QObject *parent = nullptr);
+    explicit HubLinks(Engine &engine, QObject *parent = nullptr);
     ~HubLinks() override;
 
     // Connects every stored hub (each link then reconnects on its own, forever).
     void connectAll();
 
     QList<Hub> hubs() const override;
-    OpResult addHub(const QString &url, const QString &apiKey) override;
-    OpResult removeHub(const QString &url) override;
+    Result<> addHub(const QString &url, const QString &apiKey) override;
+    Result<> removeHub(const QString &url) override;
 
     // What a link needs from here.
     contract::EngineFacts engineFacts() const;

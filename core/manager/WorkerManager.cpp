@@ -79,7 +79,7 @@ void WorkerManager::stopAll()
 {
     m_stoppingAll = true;
     for (Worker *w : std::as_const(m_order))
-        w->stop();
+        (void)w->stop(); // stopping whatever state it is in; allIdle() says when all are
     if (allIdle())
         QMetaObject::invokeMethod(this, &WorkerManager::allStopped, Qt::QueuedConnection);
 }
@@ -123,24 +123,24 @@ Worker *WorkerManager::adopt(const WorkerConfig &config, int watchdogEventCount)
     return w;
 }
 
-OpResult WorkerManager::validate(const WorkerConfig &c) const
+Result<> WorkerManager::validate(const WorkerConfig &c) const
 {
     if (c.command.trimmed().isEmpty())
-        return OpResult::failure(QStringLiteral("the command is empty"), c.id);
+        return Result<>::failure(QStringLiteral("the command is empty"));
     // Bounds that keep one worker's description well inside one hub message.
     const struct { const QString &text; qsizetype max; const char *what; } bounds[] = {
         {c.id, 256, "the worker id"}, {c.name, 1024, "the name"},
         {c.description, 16 * 1024, "the description"}, {c.command, 32 * 1024, "the command"}};
     for (const auto &b : bounds)
         if (b.text.size() > b.max)
-            return OpResult::failure(QStringLiteral("%1 is %2 characters long; at most %3 are allowed")
-                                         .arg(QLatin1String(b.what)).arg(b.text.size()).arg(b.max), c.id);
+            return Result<>::failure(QStringLiteral("%1 is %2 characters long; at most %3 are allowed")
+                                         .arg(QLatin1String(b.what)).arg(b.text.size()).arg(b.max));
     if (const QString refused = textAndTimeRefusal(c); !refused.isEmpty())
-        return OpResult::failure(refused, c.id);
+        return Result<>::failure(refused);
     if (!m_factory.hasType(c.streamerType))
-        return OpResult::failure(QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
-                                     .arg(c.streamerType, m_factory.types().join(QStringLiteral(", "))), c.id);
-    return OpResult::success({}, c.id);
+        return Result<>::failure(QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
+                                     .arg(c.streamerType, m_factory.types().join(QStringLiteral(", "))));
+    return Result<>::success();
 }
 
 QString WorkerManager::policyRefusal(const WorkerConfig &config, QStringList *checked) const
@@ -151,20 +151,20 @@ QString WorkerManager::policyRefusal(const WorkerConfig &config, QStringList *ch
     return why.isEmpty() ? QString() : QStringLiteral("refused by the pipeline policy: %1").arg(why);
 }
 
-OpResult WorkerManager::checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const
+Result<> WorkerManager::checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const
 {
     *approve = false;
     const QString refused = policyRefusal(config);
     if (refused.isEmpty())
-        return OpResult::success({}, config.id);
+        return Result<>::success();
     const WorkerLogScope scope(config.id);
     if (origin == Origin::LocalOperator && m_policy.trustLocalOperators) {
         *approve = true;
         qCWarning(lcManager).noquote() << "worker" << config.id << "let through by a trusted local operator:" << refused;
-        return OpResult::success({}, config.id);
+        return Result<>::success();
     }
     qCWarning(lcManager).noquote() << "worker" << config.id << refused;
-    return OpResult::failure(refused, config.id);
+    return Result<>::failure(refused);
 }
 
 bool WorkerManager::storeApproval(const WorkerConfig &config, bool approve)
@@ -201,46 +201,48 @@ QString WorkerManager::fingerprint(const WorkerConfig &config)
     return QString::fromLatin1(QCryptographicHash::hash(text, QCryptographicHash::Sha256).toHex());
 }
 
-OpResult WorkerManager::unknown(const QString &id) const
+Result<> WorkerManager::unknown(const QString &id) const
 {
-    return OpResult::failure(QStringLiteral("no worker with id '%1'").arg(id), id);
+    return Result<>::failure(QStringLiteral("no worker with id '%1'").arg(id));
 }
 
-OpResult WorkerManager::create(WorkerConfig config, StartNow startNow, const Actor &actor)
+Result<QString> WorkerManager::create(WorkerConfig config, StartNow startNow, const Actor &actor)
 {
     config.id = config.id.trimmed();
     if (config.id.isEmpty())
         config.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     if (m_workers.contains(config.id))
-        return OpResult::failure(QStringLiteral("a worker with id '%1' exists already").arg(config.id), config.id);
-    if (OpResult v = validate(config); !v.ok)
-        return v;
+        return Result<QString>::failure(QStringLiteral("a worker with id '%1' exists already").arg(config.id));
+    if (Result<> v = validate(config); !v.ok)
+        return Result<QString>::failure(v.message);
     bool approve = false;
-    if (OpResult p = checkPolicy(config, actor.origin, &approve); !p.ok)
-        return p;
+    if (Result<> p = checkPolicy(config, actor.origin, &approve); !p.ok)
+        return Result<QString>::failure(p.message);
     QString why;
     if (!m_store.insertWorker(config, QStringLiteral("created"), &why, VersionNote{actor.text(), {}, {}, 0}))
-        return OpResult::failure(QStringLiteral("could not store the worker: %1").arg(why), config.id);
+        return Result<QString>::failure(QStringLiteral("could not store the worker: %1").arg(why));
     storeApproval(config, approve);
     Worker *w = adopt(config, 0);
     m_versions.track(w, VersionState{1, 0, false}, true);
     Q_EMIT workerAdded(w);
     if (!config.enabled)
-        return OpResult::success(QStringLiteral("created (disabled, not started)"), config.id);
+        return Result<QString>::success(config.id, QStringLiteral("created (disabled, not started)"));
     if (startNow == StartNow::No)
-        return OpResult::success(QStringLiteral("created"), config.id);
-    const OpResult started = w->start();
-    return OpResult{started.ok, started.ok ? QStringLiteral("created; %1").arg(started.message)
-                                           : QStringLiteral("created, but it did not start: %1").arg(started.message),
-                    config.id};
+        return Result<QString>::success(config.id, QStringLiteral("created"));
+    const Result<> started = w->start();
+    // Made either way: a start that failed still names the worker it made.
+    return Result<QString>{started.ok,
+                           started.ok ? QStringLiteral("created; %1").arg(started.message)
+                                      : QStringLiteral("created, but it did not start: %1").arg(started.message),
+                           config.id};
 }
 
-OpResult WorkerManager::edit(const QString &id, const WorkerPatch &patch, const Actor &actor)
+Result<> WorkerManager::edit(const QString &id, const WorkerPatch &patch, const Actor &actor)
 {
     return change(id, patch, actor.origin, VersionNote{actor.text(), {}, {}, 0}, ChangeKind::Edit);
 }
 
-OpResult WorkerManager::change(const QString &id, const WorkerPatch &patch, Origin origin, const VersionNote &note, ChangeKind kind,
+Result<> WorkerManager::change(const QString &id, const WorkerPatch &patch, Origin origin, const VersionNote &note, ChangeKind kind,
                                int *version)
 {
     Worker *w = worker(id);
@@ -248,14 +250,14 @@ OpResult WorkerManager::change(const QString &id, const WorkerPatch &patch, Orig
         return unknown(id);
     const WorkerConfig before = w->config();
     const WorkerConfig after = patch.appliedTo(before);
-    if (OpResult v = validate(after); !v.ok)
+    if (Result<> v = validate(after); !v.ok)
         return v;
     // The pipeline policy: for a new command or streamer type; a trusted
     // operator who names the command again approves it as it is.
     const bool pipelineChanged = after.command != before.command || after.streamerType != before.streamerType;
     bool approve = false;
     if (pipelineChanged) {
-        if (OpResult p = checkPolicy(after, origin, &approve); !p.ok)
+        if (Result<> p = checkPolicy(after, origin, &approve); !p.ok)
             return p;
     } else if ((patch.command || patch.streamerType) && origin == Origin::LocalOperator && m_policy.trustLocalOperators) {
         approve = m_approvals.value(id) == fingerprint(after) || !policyRefusal(after).isEmpty();
@@ -266,27 +268,29 @@ OpResult WorkerManager::change(const QString &id, const WorkerPatch &patch, Orig
     if (changes.isEmpty()) {
         if (approve && !m_approvals.contains(id)) {
             storeApproval(after, true);
-            return OpResult::success(QStringLiteral("nothing changed; its command is approved by a trusted local operator"), id);
+            return Result<>::success(QStringLiteral("nothing changed; its command is approved by a trusted local operator"));
         }
-        return OpResult::success(QStringLiteral("nothing changed"), id);
+        return Result<>::success(QStringLiteral("nothing changed"));
     }
     QString why;
     int number = 0;
     if (!m_store.updateWorker(after, changes, &why, note, &number))
-        return OpResult::failure(QStringLiteral("could not store the change: %1").arg(why), id);
+        return Result<>::failure(QStringLiteral("could not store the change: %1").arg(why));
     if (version)
         *version = number;
     storeApproval(after, approve);
     w->applyConfig(after);
     QString notStarted;
     if (before.enabled && !after.enabled) {
-        w->stop();
+        (void)w->stop(); // the answer is the edit's; its state shows the stop
     } else if (!before.enabled && after.enabled) {
-        if (const OpResult started = w->start(); !started.ok)
+        if (const Result<> started = w->start(); !started.ok)
             notStarted = started.message;
     } else if (kind != ChangeKind::Edit && after.enabled && w->wantsToRun()
                && (w->state() == WorkerState::Restarting || w->isOnHold())) {
-        w->start(); // the restored version starts now, not after the back-off of the one it replaces
+        // The restored version starts now, not after the back-off of the one it
+        // replaces; a failure is in its state and log, as the watchdog's starts.
+        (void)w->start();
     }
     m_versions.onNewVersion(w, number, kind != ChangeKind::AutomaticRollback);
     Q_EMIT workerChanged(w);
@@ -296,24 +300,24 @@ OpResult WorkerManager::change(const QString &id, const WorkerPatch &patch, Orig
     QString message = QStringLiteral("changed: %1").arg(fields.join(QStringLiteral(", ")));
     if (!notStarted.isEmpty())
         message += QStringLiteral("; it did not start: %1").arg(notStarted);
-    return OpResult::success(message, id);
+    return Result<>::success(message);
 }
 
-OpResult WorkerManager::remove(const QString &id)
+Result<> WorkerManager::remove(const QString &id)
 {
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
     QString why;
     if (!m_store.deleteWorker(id, &why))
-        return OpResult::failure(QStringLiteral("could not delete the worker: %1").arg(why), id);
+        return Result<>::failure(QStringLiteral("could not delete the worker: %1").arg(why));
     const WorkerSnapshot last = snapshot(w);
     m_approvals.remove(id); // the store forgot it with the worker, and its versions
     m_versions.forget(id);
     m_workers.remove(id);
     m_order.removeOne(w);
     w->disconnect(this);
-    w->stop();
+    (void)w->stop(); // going: it is deleted once idle
     if (w->state() == WorkerState::Idle) {
         w->deleteLater();
     } else {
@@ -328,53 +332,53 @@ OpResult WorkerManager::remove(const QString &id)
         });
     }
     Q_EMIT workerRemoved(id, last);
-    return OpResult::success(QStringLiteral("removed"), id);
+    return Result<>::success(QStringLiteral("removed"));
 }
 
-OpResult WorkerManager::start(const QString &id)
+Result<> WorkerManager::start(const QString &id)
 {
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
     if (!w->config().enabled)
-        return OpResult::failure(QStringLiteral("the worker is disabled; enable it to start it"), id);
+        return Result<>::failure(QStringLiteral("the worker is disabled; enable it to start it"));
     m_stoppingAll = false;
     return w->start();
 }
 
-OpResult WorkerManager::stop(const QString &id)
+Result<> WorkerManager::stop(const QString &id)
 {
     Worker *w = worker(id);
     return w ? w->stop() : unknown(id);
 }
 
-OpResult WorkerManager::restart(const QString &id)
+Result<> WorkerManager::restart(const QString &id)
 {
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
     if (!w->config().enabled)
-        return OpResult::failure(QStringLiteral("the worker is disabled; enable it to start it"), id);
+        return Result<>::failure(QStringLiteral("the worker is disabled; enable it to start it"));
     return w->restart();
 }
 
-OpResult WorkerManager::setEnabled(const QString &id, bool enabled, const Actor &actor)
+Result<> WorkerManager::setEnabled(const QString &id, bool enabled, const Actor &actor)
 {
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
     if (w->config().enabled == enabled)
-        return OpResult::success(enabled ? QStringLiteral("already enabled") : QStringLiteral("already disabled"), id);
+        return Result<>::success(enabled ? QStringLiteral("already enabled") : QStringLiteral("already disabled"));
     WorkerPatch p;
     p.enabled = enabled;
-    const OpResult r = edit(id, p, actor); // enabling starts it, disabling stops it
+    const Result<> r = edit(id, p, actor); // enabling starts it, disabling stops it
     if (!r.ok)
         return r;
-    return OpResult::success(enabled ? QStringLiteral("enabled; %1").arg(stateName(w->state()).toLower())
-                                     : QStringLiteral("disabled and stopped"), id);
+    return Result<>::success(enabled ? QStringLiteral("enabled; %1").arg(stateName(w->state()).toLower())
+                                     : QStringLiteral("disabled and stopped"));
 }
 
-OpResult WorkerManager::resetWatchdogEventCount(const QString &id)
+Result<> WorkerManager::resetWatchdogEventCount(const QString &id)
 {
     Worker *w = worker(id);
     if (!w)
@@ -383,7 +387,7 @@ OpResult WorkerManager::resetWatchdogEventCount(const QString &id)
     // store's writer thread (so a hub's reset never waits for a disk).
     m_store.queueWatchdogEventCount(id, 0);
     w->setWatchdogEventCount(0);
-    return OpResult::success(QStringLiteral("watchdog event count reset"), id);
+    return Result<>::success(QStringLiteral("watchdog event count reset"));
 }
 
 namespace {
@@ -403,7 +407,7 @@ WorkerPatch wholeConfiguration(const WorkerConfig &c)
 }
 } // namespace
 
-OpResult WorkerManager::rollback(const QString &id, std::optional<int> to, const Actor &actor)
+Result<> WorkerManager::rollback(const QString &id, std::optional<int> to, const Actor &actor)
 {
     Worker *w = worker(id);
     if (!w)
@@ -414,56 +418,56 @@ OpResult WorkerManager::rollback(const QString &id, std::optional<int> to, const
     const WorkerVersion *target = nullptr;
     if (to) {
         if (*to == state.current)
-            return OpResult::failure(QStringLiteral("version %1 is the current version of worker '%2'; name an earlier one (%3)")
-                                         .arg(*to).arg(id, seeHistory), id);
+            return Result<>::failure(QStringLiteral("version %1 is the current version of worker '%2'; name an earlier one (%3)")
+                                         .arg(*to).arg(id, seeHistory));
         for (const WorkerVersion &v : all)
             if (v.number == *to)
                 target = &v;
         if (!target)
-            return OpResult::failure(QStringLiteral("worker '%1' has no version %2 (%3 lists the versions it keeps)")
-                                         .arg(id).arg(*to).arg(seeHistory), id);
+            return Result<>::failure(QStringLiteral("worker '%1' has no version %2 (%3 lists the versions it keeps)")
+                                         .arg(id).arg(*to).arg(seeHistory));
     } else {
         for (auto it = all.crbegin(); it != all.crend() && !target; ++it)
             if (it->number < state.current && it->isGood())
                 target = &*it;
         if (!target)
-            return OpResult::failure(QStringLiteral("worker '%1' has no good version to go back to: none before its current "
+            return Result<>::failure(QStringLiteral("worker '%1' has no good version to go back to: none before its current "
                                                     "version %2 has run for %3 s; name one with --to N (%4)")
                                          .arg(id).arg(state.current).arg(double(m_versions.stableAfter().count()) / 1000.0)
-                                         .arg(seeHistory), id);
+                                         .arg(seeHistory));
     }
     WorkerConfig restored = target->config;
     restored.id = id;
     if (restored == w->config())
-        return OpResult::failure(QStringLiteral("version %1 is the configuration worker '%2' has now (version %3): nothing to "
-                                                "roll back").arg(target->number).arg(id).arg(state.current), id);
+        return Result<>::failure(QStringLiteral("version %1 is the configuration worker '%2' has now (version %3): nothing to "
+                                                "roll back").arg(target->number).arg(id).arg(state.current));
     const int from = target->number;
     const QString by = actor.text();
     const VersionNote note{QStringLiteral("%1 (rollback to v%2)").arg(by).arg(from), QStringLiteral("Rolled back to version %1").arg(from),
                            QStringLiteral("by %1, from version %2").arg(by).arg(state.current), 0};
     int made = 0;
-    const OpResult r = change(id, wholeConfiguration(restored), actor.origin, note, ChangeKind::Rollback, &made);
+    const Result<> r = change(id, wholeConfiguration(restored), actor.origin, note, ChangeKind::Rollback, &made);
     if (!r.ok)
         return r;
     qCInfo(lcManager).noquote() << "worker" << id << "rolled back to version" << from << "by" << by;
-    return OpResult::success(QStringLiteral("rolled back to version %1, now version %2; %3").arg(from).arg(made).arg(r.message), id);
+    return Result<>::success(QStringLiteral("rolled back to version %1, now version %2; %3").arg(from).arg(made).arg(r.message));
 }
 
-OpResult WorkerManager::setAutoRollback(const QString &id, bool on)
+Result<> WorkerManager::setAutoRollback(const QString &id, bool on)
 {
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
     if (m_versions.state(id).autoRollback == on)
-        return OpResult::success(on ? QStringLiteral("automatic rollback is on already") : QStringLiteral("automatic rollback is off already"), id);
+        return Result<>::success(on ? QStringLiteral("automatic rollback is on already") : QStringLiteral("automatic rollback is off already"));
     QString why;
     if (!m_store.setAutoRollback(id, on, &why))
-        return OpResult::failure(QStringLiteral("could not store the setting: %1").arg(why), id);
+        return Result<>::failure(QStringLiteral("could not store the setting: %1").arg(why));
     m_versions.setAutoRollback(id, on);
     const QString message = on ? QStringLiteral("automatic rollback on: an edit that never runs is undone") : QStringLiteral("automatic rollback off");
     w->addLogLine(LogLevel::Information, message);
     Q_EMIT workerChanged(w);
-    return OpResult::success(message, id);
+    return Result<>::success(message);
 }
 
 void WorkerManager::onRollbackDue(Worker *w, const AutoRollbackDecision &d)
@@ -491,7 +495,7 @@ void WorkerManager::onRollbackDue(Worker *w, const AutoRollbackDecision &d)
     const VersionNote note{QStringLiteral("engine (automatic rollback to v%1)").arg(d.to), d.explanation,
                            QStringLiteral("version %1 is marked bad: never the target of an automatic rollback").arg(d.from), d.from};
     int made = 0;
-    const OpResult r = change(id, wholeConfiguration(*restored), Origin::Hub, note, ChangeKind::AutomaticRollback, &made);
+    const Result<> r = change(id, wholeConfiguration(*restored), Origin::Hub, note, ChangeKind::AutomaticRollback, &made);
     if (!r.ok) {
         const QString failed = QStringLiteral("automatic rollback to version %1 failed: %2").arg(d.to).arg(r.message);
         w->addLogLine(LogLevel::Error, failed);

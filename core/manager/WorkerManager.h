@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/worker/OpResult.h"
+#include "core/worker/Result.h"
 #include "core/streamer/PipelinePolicy.h"
 #include "core/worker/RestartPolicy.h"
 #include "core/store/Store.h"
@@ -81,31 +81,31 @@ public:
     enum class StartNow { IfEnabled, No };
     // A command the pipeline policy refuses is not stored (unless a trusted
     // local operator asks).
-    OpResult create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled, const Actor &actor = {});
+    Result<QString> create(WorkerConfig config, StartNow startNow = StartNow::IfEnabled, const Actor &actor = {});
     // Enabling through an edit starts the worker; disabling stops it. A new
     // command or streamer type the pipeline policy refuses changes nothing.
     // Every create and edit that changes something makes a new version, stored
     // in the same transaction.
-    OpResult edit(const QString &id, const WorkerPatch &patch, const Actor &actor = {});
-    OpResult remove(const QString &id);
-    OpResult start(const QString &id);
-    OpResult stop(const QString &id);
-    OpResult restart(const QString &id);
-    OpResult setEnabled(const QString &id, bool enabled, const Actor &actor = {});
+    Result<> edit(const QString &id, const WorkerPatch &patch, const Actor &actor = {});
+    Result<> remove(const QString &id);
+    Result<> start(const QString &id);
+    Result<> stop(const QString &id);
+    Result<> restart(const QString &id);
+    Result<> setEnabled(const QString &id, bool enabled, const Actor &actor = {});
 
     // Goes back to version `to` (default: the newest good version before the
     // current one): the whole configuration of that version, through the
     // same checks as an edit, as a new version; hubs see an ordinary edit.
-    OpResult rollback(const QString &id, std::optional<int> to, const Actor &actor);
+    Result<> rollback(const QString &id, std::optional<int> to, const Actor &actor);
     // Opt-in per worker, not part of a version: when an edit never runs (its
     // first start and AutoRollbackPolicy::kRestartsBeforeRollback restarts),
     // the engine restores the last good version by itself.
-    OpResult setAutoRollback(const QString &id, bool on);
+    Result<> setAutoRollback(const QString &id, bool on);
     QList<WorkerVersion> versions(const QString &id) const { return m_store.versions(id); }
     VersionState versionState(const QString &id) const { return m_versions.state(id); }
     // The count is history: queued behind the worker's events for the
     // store's writer thread, not waited for.
-    OpResult resetWatchdogEventCount(const QString &id);
+    Result<> resetWatchdogEventCount(const QString &id);
 
     QList<Worker *> workers() const { return m_order; }
     Worker *worker(const QString &id) const { return m_workers.value(id); }
@@ -133,15 +133,15 @@ Q_SIGNALS:
 
 private:
     Worker *adopt(const WorkerConfig &config, int watchdogEventCount);
-    OpResult validate(const WorkerConfig &config) const;
+    Result<> validate(const WorkerConfig &config) const;
     // The pipeline policy on a create or edit from `origin`: a failure, or
     // success with `approve` set when a trusted operator overrides a refusal.
-    OpResult checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const;
+    Result<> checkPolicy(const WorkerConfig &config, Origin origin, bool *approve) const;
     // An edit, a rollback or an automatic rollback: `note` names who and why
     // for the version it makes (`version` gets its number). The auto-rollback
     // policy watches every version but the engine's own rollbacks.
     enum class ChangeKind { Edit, Rollback, AutomaticRollback };
-    OpResult change(const QString &id, const WorkerPatch &patch, Origin origin, const VersionNote &note, ChangeKind kind,
+    Result<> change(const QString &id, const WorkerPatch &patch, Origin origin, const VersionNote &note, ChangeKind kind,
                     int *version = nullptr);
     void onRollbackDue(Worker *worker, const AutoRollbackDecision &decision);
     void recordEngineEvent(Worker *worker, WatchdogEvent::Cause cause, const QString &message);
@@ -149,7 +149,7 @@ private:
     // Before every start: the policy's refusal unless a trusted operator approved this command.
     QString admit(const WorkerConfig &config) const;
     static QString fingerprint(const WorkerConfig &config);
-    OpResult unknown(const QString &id) const;
+    Result<> unknown(const QString &id) const;
 
     Store &m_store;
     StreamerFactory &m_factory;

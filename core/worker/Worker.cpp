@@ -123,22 +123,22 @@ QString Worker::statusText() const
     return {};
 }
 
-OpResult Worker::start()
+Result<> Worker::start()
 {
     switch (m_state) {
     case WorkerState::Running:
-        return OpResult::success(QStringLiteral("already running"), id());
+        return Result<>::success(QStringLiteral("already running"));
     case WorkerState::Starting:
-        return OpResult::success(QStringLiteral("already starting"), id());
+        return Result<>::success(QStringLiteral("already starting"));
     case WorkerState::Stopping:
         m_wantRunning = true;
         m_afterStop = AfterStop::StartNow;
-        return OpResult::success(QStringLiteral("stopping; it starts again once stopped"), id());
+        return Result<>::success(QStringLiteral("stopping; it starts again once stopped"));
     case WorkerState::Restarting:
         m_policy.reset();
         if (m_streamer) {
             m_afterStop = AfterStop::StartNow;
-            return OpResult::success(QStringLiteral("restarting now"), id());
+            return Result<>::success(QStringLiteral("restarting now"));
         }
         cancelPlans();
         return beginStart();
@@ -148,44 +148,44 @@ OpResult Worker::start()
         m_wantRunning = true;
         return beginStart();
     }
-    return OpResult::failure(QStringLiteral("unknown state"), id());
+    return Result<>::failure(QStringLiteral("unknown state"));
 }
 
-OpResult Worker::stop()
+Result<> Worker::stop()
 {
     switch (m_state) {
     case WorkerState::Idle: {
         const bool wasPlanned = m_wantRunning;
         m_wantRunning = false;
         cancelPlans();
-        return OpResult::success(wasPlanned ? QStringLiteral("stopped; the pending retry is cancelled")
-                                            : QStringLiteral("already stopped"), id());
+        return Result<>::success(wasPlanned ? QStringLiteral("stopped; the pending retry is cancelled")
+                                            : QStringLiteral("already stopped"));
     }
     case WorkerState::Stopping:
         m_wantRunning = false;
         m_afterStop = AfterStop::GoIdle;
-        return OpResult::success(QStringLiteral("already stopping"), id());
+        return Result<>::success(QStringLiteral("already stopping"));
     case WorkerState::Restarting:
         m_wantRunning = false;
         if (m_streamer) {
             m_afterStop = AfterStop::GoIdle;
             setState(WorkerState::Stopping);
-            return OpResult::success(QStringLiteral("stopping"), id());
+            return Result<>::success(QStringLiteral("stopping"));
         }
         cancelPlans();
         setState(WorkerState::Idle);
-        return OpResult::success(QStringLiteral("stopped; the pending restart is cancelled"), id());
+        return Result<>::success(QStringLiteral("stopped; the pending restart is cancelled"));
     case WorkerState::Starting:
     case WorkerState::Running:
         m_wantRunning = false;
         setState(WorkerState::Stopping);
         stopStreamer(AfterStop::GoIdle);
-        return OpResult::success(QStringLiteral("stopping"), id());
+        return Result<>::success(QStringLiteral("stopping"));
     }
-    return OpResult::failure(QStringLiteral("unknown state"), id());
+    return Result<>::failure(QStringLiteral("unknown state"));
 }
 
-OpResult Worker::restart()
+Result<> Worker::restart()
 {
     switch (m_state) {
     case WorkerState::Idle:
@@ -194,7 +194,7 @@ OpResult Worker::restart()
     case WorkerState::Stopping:
         m_wantRunning = true;
         m_afterStop = AfterStop::StartNow;
-        return OpResult::success(QStringLiteral("stopping; it starts again once stopped"), id());
+        return Result<>::success(QStringLiteral("stopping; it starts again once stopped"));
     case WorkerState::Starting:
     case WorkerState::Running:
         m_wantRunning = true;
@@ -202,9 +202,9 @@ OpResult Worker::restart()
         m_plan = QStringLiteral("restart asked for");
         setState(WorkerState::Restarting);
         stopStreamer(AfterStop::StartNow);
-        return OpResult::success(QStringLiteral("restarting"), id());
+        return Result<>::success(QStringLiteral("restarting"));
     }
-    return OpResult::failure(QStringLiteral("unknown state"), id());
+    return Result<>::failure(QStringLiteral("unknown state"));
 }
 
 void Worker::applyConfig(const WorkerConfig &config)
@@ -214,13 +214,18 @@ void Worker::applyConfig(const WorkerConfig &config)
     m_config = config;
     if (needsRestart && (m_state == WorkerState::Starting || m_state == WorkerState::Running)) {
         appendLog(LogLevel::Information, QStringLiteral("configuration changed; restarting"));
-        restart();
+        (void)restart(); // running or starting: it restarts
     } else if (watchdogChanged) {
         armLivenessTimer();
     }
 }
 
-OpResult Worker::beginStart()
+void Worker::relaunch()
+{
+    (void)beginStart(); // a failure is in the worker's state, last error and log, as every start's
+}
+
+Result<> Worker::beginStart()
 {
     m_onHold = false;
     if (m_env.admit) {
@@ -232,7 +237,7 @@ OpResult Worker::beginStart()
             const WorkerLogScope scope(id());
             qCWarning(lcWorker).noquote() << "worker" << m_config.name << "(" << id() << ") not started:" << refused;
             setState(WorkerState::Idle);
-            return OpResult::failure(refused, id());
+            return Result<>::failure(refused);
         }
     }
     QString error;
@@ -244,7 +249,7 @@ OpResult Worker::beginStart()
         setLastError(error);
         appendLog(LogLevel::Error, QStringLiteral("cannot start: %1").arg(error));
         setState(WorkerState::Idle);
-        return OpResult::failure(error, id());
+        return Result<>::failure(error);
     }
     Streamer *s = m_streamer.get();
     connect(s, &Streamer::producing, this, &Worker::onProducing);
@@ -272,7 +277,7 @@ OpResult Worker::beginStart()
     sc.command = m_config.command;
     sc.previewFps = m_env.previewFps;
     s->start(sc);
-    return OpResult::success(QStringLiteral("starting"), id());
+    return Result<>::success(QStringLiteral("starting"));
 }
 
 void Worker::onProducing()
@@ -336,7 +341,7 @@ void Worker::onStreamerEnded(WatchdogEvent::Cause cause, const QString &reason, 
     switch (m_afterStop) {
     case AfterStop::StartNow:
         if (m_wantRunning) {
-            beginStart();
+            relaunch();
             return;
         }
         break;
@@ -407,13 +412,13 @@ void Worker::scheduleRestartTimer()
     const qint64 ms = msUntil(currentTime(), m_nextStartAt);
     if (!m_onHold && ms == 0) {
         setState(WorkerState::Restarting);
-        beginStart();
+        relaunch();
         return;
     }
     setState(m_onHold ? WorkerState::Idle : WorkerState::Restarting);
     m_restartTimer.start(m_nextStartAt, [this] {
         if (m_wantRunning && !m_streamer)
-            beginStart();
+            relaunch();
     });
 }
 

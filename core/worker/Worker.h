@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/log/LogBuffer.h"
-#include "OpResult.h"
+#include "Result.h"
 #include "RestartPolicy.h"
 #include "WatchdogEvent.h"
 #include "WorkerConfig.h"
@@ -68,9 +68,9 @@ public:
     // A line about the worker from around it (the manager's version history).
     void addLogLine(LogLevel level, const QString &text) { appendLog(level, text); }
 
-    OpResult start();
-    OpResult stop();
-    OpResult restart();
+    Result<> start();
+    Result<> stop();
+    Result<> restart();
     // A new configuration: a new command or streamer restarts a running worker;
     // new watchdog settings apply at once. Enabling/disabling is the manager's.
     void applyConfig(const WorkerConfig &config);
@@ -86,7 +86,9 @@ Q_SIGNALS:
 private:
     enum class AfterStop { GoIdle, StartNow, StartPerPlan };
 
-    OpResult beginStart();
+    Result<> beginStart();
+    // A start of the worker's own (after a stop, on the watchdog's back-off): no one waits for its answer.
+    void relaunch();
     void setState(WorkerState state);
     void setLastError(const QString &error);
     void appendLog(LogLevel level, const QString &text);

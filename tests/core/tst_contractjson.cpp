@@ -121,17 +121,18 @@ private Q_SLOTS:
 
     void aPatchOfWrongTypesIsRefusedWithTheFieldsName()
     {
-        QString why;
-        QVERIFY(!contract::workerPatch(QJsonObject{{QStringLiteral("isEnabled"), QStringLiteral("yes")}}, &why));
-        QVERIFY(why.contains(QStringLiteral("isEnabled")));
-        QVERIFY(!contract::workerPatch(QJsonObject{{QStringLiteral("imgWatchdogInterval"), QStringLiteral("soon")}}, &why));
-        QVERIFY(why.contains(QStringLiteral("imgWatchdogInterval")));
+        const auto notAFlag = contract::workerPatch(QJsonObject{{QStringLiteral("isEnabled"), QStringLiteral("yes")}});
+        QVERIFY(!notAFlag);
+        QVERIFY(notAFlag.message.contains(QStringLiteral("isEnabled")));
+        const auto notATime = contract::workerPatch(QJsonObject{{QStringLiteral("imgWatchdogInterval"), QStringLiteral("soon")}});
+        QVERIFY(!notATime);
+        QVERIFY(notATime.message.contains(QStringLiteral("imgWatchdogInterval")));
         const auto p = contract::workerPatch(QJsonObject{{QStringLiteral("Command"), QStringLiteral("fps=5")},
-                                                         {QStringLiteral("imgWatchdogInterval"), QStringLiteral("00:00:02")}}, &why);
+                                                         {QStringLiteral("imgWatchdogInterval"), QStringLiteral("00:00:02")}});
         QVERIFY(p);
-        QCOMPARE(*p->command, QStringLiteral("fps=5"));
-        QCOMPARE(*p->imageWatchdogInterval, 2000ms);
-        QVERIFY(!p->name);
+        QCOMPARE(*p.value.command, QStringLiteral("fps=5"));
+        QCOMPARE(*p.value.imageWatchdogInterval, 2000ms);
+        QVERIFY(!p.value.name);
     }
 };
 

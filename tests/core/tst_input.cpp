@@ -94,7 +94,7 @@ private Q_SLOTS:
         QVERIFY(manager.load(&error));
         WorkerConfig bad = valid();
         bad.name = QStringLiteral("\x1b]0;owned\x07");
-        const OpResult r = manager.create(bad, WorkerManager::StartNow::No);
+        const Result<QString> r = manager.create(bad, WorkerManager::StartNow::No);
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("U+001B")), qPrintable(r.message));
         QVERIFY(!manager.worker(bad.id));

@@ -75,13 +75,13 @@ private Q_SLOTS:
     void createMakesAnIdStoresAndStarts()
     {
         QSignalSpy added(m_manager.get(), &WorkerManager::workerAdded);
-        const OpResult r = m_manager->create(fake());
+        const Result<QString> r = m_manager->create(fake());
         QVERIFY2(r.ok, qPrintable(r.message));
-        QVERIFY(!QUuid::fromString(r.workerId).isNull());
+        QVERIFY(!QUuid::fromString(r.value).isNull());
         QCOMPARE(added.size(), 1);
-        QTRY_COMPARE(m_manager->worker(r.workerId)->state(), WorkerState::Running);
+        QTRY_COMPARE(m_manager->worker(r.value)->state(), WorkerState::Running);
         QCOMPARE(m_store->workers().size(), 1);
-        QCOMPARE(m_store->workers()[0].config.id, r.workerId);
+        QCOMPARE(m_store->workers()[0].config.id, r.value);
     }
 
     void badInputIsRefusedAndNothingIsStored_data()
@@ -105,7 +105,7 @@ private Q_SLOTS:
         WorkerConfig c = fake(command);
         c.streamerType = streamer;
         c.imageWatchdog.interval = Millis(intervalMs);
-        const OpResult r = m_manager->create(c);
+        const Result<QString> r = m_manager->create(c);
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(expected), qPrintable(r.message));
         QVERIFY(m_manager->workers().isEmpty());
@@ -118,7 +118,7 @@ private Q_SLOTS:
         const QString id = m_manager->workers().first()->id();
         WorkerPatch p;
         p.name = QString(2000, QLatin1Char('n'));
-        OpResult r = m_manager->edit(id, p);
+        Result<> r = m_manager->edit(id, p);
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("the name is 2000 characters long")), qPrintable(r.message));
         p = {};
@@ -132,7 +132,7 @@ private Q_SLOTS:
     void aDuplicateIdIsRefused()
     {
         QVERIFY(m_manager->create(fake(QStringLiteral("fps=5"), QStringLiteral("cam-1"))).ok);
-        const OpResult r = m_manager->create(fake(QStringLiteral("fps=5"), QStringLiteral("cam-1")));
+        const Result<QString> r = m_manager->create(fake(QStringLiteral("fps=5"), QStringLiteral("cam-1")));
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("exists already")), qPrintable(r.message));
         QCOMPARE(m_store->workers().size(), 1);
@@ -140,12 +140,12 @@ private Q_SLOTS:
 
     void anEditRecordsEachChangedFieldFromTo()
     {
-        const QString id = m_manager->create(fake()).workerId;
+        const QString id = m_manager->create(fake()).value;
         QSignalSpy changed(m_manager.get(), &WorkerManager::workerChanged);
         WorkerPatch p;
         p.name = QStringLiteral("Cam North");
         p.imageWatchdogInterval = 4s;
-        const OpResult r = m_manager->edit(id, p);
+        const Result<> r = m_manager->edit(id, p);
         QVERIFY2(r.ok, qPrintable(r.message));
         QVERIFY(changed.size() >= 1);
         const auto log = m_manager->changeLog(id);
@@ -154,7 +154,7 @@ private Q_SLOTS:
         QCOMPARE(log[2].details, QStringLiteral("imgWatchdogInterval: '2s' -> '4s'"));
         QCOMPARE(m_manager->worker(id)->config().name, QStringLiteral("Cam North"));
 
-        const OpResult same = m_manager->edit(id, p);
+        const Result<> same = m_manager->edit(id, p);
         QVERIFY(same.ok);
         QCOMPARE(same.message, QStringLiteral("nothing changed"));
 
@@ -166,11 +166,11 @@ private Q_SLOTS:
 
     void unknownAndRemovedWorkersAreRefusedEverywhere()
     {
-        const QString id = m_manager->create(fake()).workerId;
+        const QString id = m_manager->create(fake()).value;
         QVERIFY(m_manager->remove(id).ok);
         WorkerPatch p;
         p.name = QStringLiteral("x");
-        for (const OpResult &r : {m_manager->edit(id, p), m_manager->start(id), m_manager->stop(id), m_manager->restart(id),
+        for (const Result<> &r : {m_manager->edit(id, p), m_manager->start(id), m_manager->stop(id), m_manager->restart(id),
                                   m_manager->remove(id), m_manager->setEnabled(id, false), m_manager->resetWatchdogEventCount(id),
                                   m_manager->start(QStringLiteral("never-was"))}) {
             QVERIFY(!r.ok);
@@ -180,7 +180,7 @@ private Q_SLOTS:
 
     void removeStopsDeletesAndReports()
     {
-        const QString id = m_manager->create(fake(QStringLiteral("fps=10 stop-delay=0.3"))).workerId;
+        const QString id = m_manager->create(fake(QStringLiteral("fps=10 stop-delay=0.3"))).value;
         QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Running);
         QPointer<Worker> w = m_manager->worker(id);
         QSignalSpy removed(m_manager.get(), &WorkerManager::workerRemoved);
@@ -195,13 +195,13 @@ private Q_SLOTS:
 
     void disabledWorkersStopAndStayDownAtBoot()
     {
-        const QString a = m_manager->create(fake()).workerId;
-        const QString b = m_manager->create(fake()).workerId;
+        const QString a = m_manager->create(fake()).value;
+        const QString b = m_manager->create(fake()).value;
         QTRY_COMPARE(m_manager->worker(b)->state(), WorkerState::Running);
-        const OpResult r = m_manager->setEnabled(b, false);
+        const Result<> r = m_manager->setEnabled(b, false);
         QVERIFY2(r.ok, qPrintable(r.message));
         QTRY_COMPARE(m_manager->worker(b)->state(), WorkerState::Idle);
-        const OpResult refused = m_manager->start(b);
+        const Result<> refused = m_manager->start(b);
         QVERIFY(!refused.ok);
         QVERIFY(refused.message.contains(QStringLiteral("disabled")));
         stopAll();
@@ -219,7 +219,7 @@ private Q_SLOTS:
     {
         WorkerConfig c = fake();
         c.enabled = false;
-        const QString id = m_manager->create(c).workerId;
+        const QString id = m_manager->create(c).value;
         QCOMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
         WorkerPatch on;
         on.enabled = true;
@@ -245,10 +245,10 @@ private Q_SLOTS:
 
     void watchdogEventsAreStoredWithTheirLogLines()
     {
-        const QString id = m_manager->create(fake(QStringLiteral("fps=20 crash-after=0.2 log-every=0.05"))).workerId;
+        const QString id = m_manager->create(fake(QStringLiteral("fps=20 crash-after=0.2 log-every=0.05"))).value;
         QSignalSpy events(m_manager.get(), &WorkerManager::watchdogEvent);
         QTRY_VERIFY(events.size() >= 1);
-        m_manager->stop(id);
+        QVERIFY(m_manager->stop(id).ok);
         QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
         const auto stored = m_manager->watchdogEvents(id);
         QVERIFY(stored.size() >= 1);
@@ -281,10 +281,10 @@ private Q_SLOTS:
     {
         QFETCH(QString, command);
         QFETCH(int, cause);
-        const QString id = m_manager->create(fake(command)).workerId;
+        const QString id = m_manager->create(fake(command)).value;
         QSignalSpy events(m_manager.get(), &WorkerManager::watchdogEvent);
         QTRY_VERIFY_WITH_TIMEOUT(events.size() >= 1, 10000);
-        m_manager->stop(id);
+        QVERIFY(m_manager->stop(id).ok);
         QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
         const RestartCounts counts = m_manager->restartCounts(id);
         QCOMPARE(counts.of(RestartCause(cause)), quint64(events.size()));
@@ -306,7 +306,7 @@ private Q_SLOTS:
         quick.maxBackoff = 20ms;
         quick.maxRestartsInWindow = 2;
         m_manager->setRestartPolicy(quick);
-        const QString id = m_manager->create(fake(QStringLiteral("fail-start"))).workerId;
+        const QString id = m_manager->create(fake(QStringLiteral("fail-start"))).value;
         QTRY_VERIFY_WITH_TIMEOUT(m_manager->worker(id)->isOnHold(), 10000);
         const RestartCounts counts = m_manager->restartCounts(id);
         QCOMPARE(counts.holds, quint64(1));
@@ -318,7 +318,7 @@ private Q_SLOTS:
     // dashboard reload on the announcement), with the id it is stored under.
     void anAnnouncedEventCanBeReadAtOnce()
     {
-        const QString id = m_manager->create(fake(QStringLiteral("fps=20 crash-after=0.2 log-every=0.05"))).workerId;
+        const QString id = m_manager->create(fake(QStringLiteral("fps=20 crash-after=0.2 log-every=0.05"))).value;
         QList<qint64> announced;
         QStringList unseen;
         {
@@ -340,7 +340,7 @@ private Q_SLOTS:
         // A reset reads back at once, before and after the writer has it.
         QVERIFY(m_manager->resetWatchdogEventCount(id).ok);
         QCOMPARE(m_store->workers().first().watchdogEventCount, 0);
-        m_manager->stop(id);
+        QVERIFY(m_manager->stop(id).ok);
         QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
         QVERIFY(m_store->flushHistory(10s));
         QCOMPARE(m_store->workers().first().watchdogEventCount, m_manager->worker(id)->watchdogEventCount());
@@ -357,7 +357,7 @@ private Q_SLOTS:
         options.pluginDirs = {pluginDir()};
         QString error;
         QVERIFY2(engine.open(options, &error), qPrintable(error));
-        const QString id = engine.workers().create(fake(QStringLiteral("fps=20 crash-after=0.1 log-every=0.02"))).workerId;
+        const QString id = engine.workers().create(fake(QStringLiteral("fps=20 crash-after=0.1 log-every=0.02"))).value;
         QTRY_VERIFY_WITH_TIMEOUT(engine.workers().worker(id)->watchdogEventCount() >= 3, 10000);
         QSignalSpy finished(&engine, &Engine::finished);
         engine.shutdown();
@@ -380,7 +380,7 @@ private Q_SLOTS:
     void stopAllEndsInAllStopped()
     {
         for (int i = 0; i < 5; ++i)
-            m_manager->create(fake(QStringLiteral("fps=10 stop-delay=0.1")));
+            QVERIFY(m_manager->create(fake(QStringLiteral("fps=10 stop-delay=0.1"))).ok);
         QTRY_VERIFY(allRunning());
         QSignalSpy done(m_manager.get(), &WorkerManager::allStopped);
         m_manager->stopAll();

@@ -81,7 +81,7 @@ class TestRollback : public QObject {
     // A running worker whose version 1 is good.
     void goodCam()
     {
-        const OpResult r = m_manager->create(fake(QStringLiteral("fps=10")), WorkerManager::StartNow::IfEnabled, kCtl);
+        const Result<QString> r = m_manager->create(fake(QStringLiteral("fps=10")), WorkerManager::StartNow::IfEnabled, kCtl);
         QVERIFY2(r.ok, qPrintable(r.message));
         QTRY_COMPARE_WITH_TIMEOUT(versions().lastGood, 1, 10000);
     }
@@ -146,7 +146,7 @@ private Q_SLOTS:
         QVERIFY(cam()->state() != WorkerState::Running);
 
         // The default target: the last good version before the current one.
-        const OpResult r = m_manager->rollback(QStringLiteral("cam"), std::nullopt, kCtl);
+        const Result<> r = m_manager->rollback(QStringLiteral("cam"), std::nullopt, kCtl);
         QVERIFY2(r.ok, qPrintable(r.message));
         QVERIFY2(r.message.contains(QStringLiteral("rolled back to version 1, now version 3")), qPrintable(r.message));
         QCOMPARE(cam()->config().command, QStringLiteral("fps=10"));
@@ -167,7 +167,7 @@ private Q_SLOTS:
     void aRollbackSaysWhyItCannot()
     {
         QVERIFY(m_manager->create(fake(QStringLiteral("fps=10")), WorkerManager::StartNow::No, kCtl).ok);
-        OpResult r = m_manager->rollback(QStringLiteral("cam"), std::nullopt, kCtl);
+        Result<> r = m_manager->rollback(QStringLiteral("cam"), std::nullopt, kCtl);
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("no good version")), qPrintable(r.message));
         r = m_manager->rollback(QStringLiteral("cam"), 1, kCtl);

@@ -171,20 +171,20 @@ private Q_SLOTS:
     {
         Worker w(fake(QStringLiteral("fps=20")), env());
         QSignalSpy states(&w, &Worker::stateChanged);
-        const OpResult r = w.start();
+        const Result<> r = w.start();
         QVERIFY(r.ok);
         QCOMPARE(w.state(), WorkerState::Starting);
         QTRY_COMPARE(w.state(), WorkerState::Running);
         QTRY_VERIFY(w.pictureSequence() >= 3);
         QVERIFY(isJpeg(w.lastPicture()));
 
-        const OpResult again = w.start();
+        const Result<> again = w.start();
         QVERIFY(again.ok);
         QCOMPARE(again.message, QStringLiteral("already running"));
 
         QVERIFY(w.stop().ok);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
-        const OpResult idle = w.stop();
+        const Result<> idle = w.stop();
         QVERIFY(idle.ok);
         QCOMPARE(idle.message, QStringLiteral("already stopped"));
         QCOMPARE(states.first().first().value<WorkerState>(), WorkerState::Starting);
@@ -194,16 +194,16 @@ private Q_SLOTS:
     void commandsDuringATransitionAnswerAtOnce()
     {
         Worker w(fake(QStringLiteral("fps=20 stop-delay=0.5")), env());
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_COMPARE(w.state(), WorkerState::Running);
         QVERIFY(w.stop().ok);
         QCOMPARE(w.state(), WorkerState::Stopping);
-        const OpResult start = w.start(); // the stop still takes a while
+        const Result<> start = w.start(); // the stop still takes a while
         QVERIFY(start.ok);
         QVERIFY2(start.message.contains(QStringLiteral("once stopped")), qPrintable(start.message));
         QCOMPARE(w.state(), WorkerState::Stopping);
         QTRY_COMPARE(w.state(), WorkerState::Running);
-        w.stop();
+        QVERIFY(w.stop().ok);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
     }
 
@@ -211,7 +211,7 @@ private Q_SLOTS:
     {
         Worker w(fake(QStringLiteral("fps=20 crash-after=0.3")), env());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_VERIFY(events.size() >= 1);
         const auto e = events.first().first().value<WatchdogEvent>();
         QCOMPARE(e.cause, WatchdogEvent::Cause::Failed);
@@ -223,7 +223,7 @@ private Q_SLOTS:
         QVERIFY(sawCrashLine);
         QVERIFY(w.watchdogEventCount() >= 1);
         QTRY_COMPARE(w.state(), WorkerState::Running); // back with pictures
-        w.stop();
+        QVERIFY(w.stop().ok);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
     }
 
@@ -231,10 +231,10 @@ private Q_SLOTS:
     {
         Worker w(fake(QStringLiteral("fps=20 end-after=0.3")), env());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_VERIFY(events.size() >= 1);
         QCOMPARE(events.first().first().value<WatchdogEvent>().cause, WatchdogEvent::Cause::Ended);
-        w.stop();
+        QVERIFY(w.stop().ok);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
     }
 
@@ -242,13 +242,13 @@ private Q_SLOTS:
     {
         Worker w(fake(QStringLiteral("fps=20 stall-after=0.3"), {true, 0ms, 1000ms}), env());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_VERIFY_WITH_TIMEOUT(events.size() >= 1, 10000);
         const auto e = events.first().first().value<WatchdogEvent>();
         QCOMPARE(e.cause, WatchdogEvent::Cause::Stalled);
         QVERIFY2(e.message.contains(QStringLiteral("no picture for")), qPrintable(e.message));
         QTRY_COMPARE(w.state(), WorkerState::Running); // restarted, pictures again
-        w.stop();
+        QVERIFY(w.stop().ok);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
     }
 
@@ -260,7 +260,7 @@ private Q_SLOTS:
         p.holdFor = 60s;
         Worker w(fake(QStringLiteral("fail-start")), env(p));
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 4, 10000); // three restarts, then the hold
         QCOMPARE(events.last().first().value<WatchdogEvent>().cause, WatchdogEvent::Cause::Hold);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
@@ -271,7 +271,7 @@ private Q_SLOTS:
         QCOMPARE(w.watchdogEventCount(), 4);
 
         // The operator stops it: the pending retry is cancelled.
-        const OpResult stop = w.stop();
+        const Result<> stop = w.stop();
         QVERIFY(stop.ok);
         QVERIFY(!w.isOnHold());
         QVERIFY(!w.wantsToRun());
@@ -280,7 +280,7 @@ private Q_SLOTS:
     void aNewCommandRestartsARunningWorker()
     {
         Worker w(fake(QStringLiteral("fps=20")), env());
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_COMPARE(w.state(), WorkerState::Running);
         QSignalSpy states(&w, &Worker::stateChanged);
         WorkerConfig c = w.config();
@@ -290,7 +290,7 @@ private Q_SLOTS:
         QVERIFY(states.size() >= 2);
         QTRY_VERIFY(logHas(w, QStringLiteral("320x180")));
         QCOMPARE(w.watchdogEventCount(), 0); // an edit is no failure
-        w.stop();
+        QVERIFY(w.stop().ok);
         QTRY_COMPARE(w.state(), WorkerState::Idle);
     }
 
@@ -299,7 +299,7 @@ private Q_SLOTS:
         WorkerConfig c = fake(QStringLiteral("fps=5"));
         c.streamerType = QStringLiteral("NoSuchStreamer");
         Worker w(c, env());
-        const OpResult r = w.start();
+        const Result<> r = w.start();
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("unknown streamer type 'NoSuchStreamer'")), qPrintable(r.message));
         QVERIFY(r.message.contains(QStringLiteral("FakeStreamer")));
@@ -367,7 +367,7 @@ private Q_SLOTS:
         m_scripted.script.fps = 0; // starts, never a picture
         Worker w(scripted({true, 5000ms, 2000ms}), simulated());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         QCOMPARE(w.state(), WorkerState::Starting);
         clock().advance(6999ms); // the grace, and all but 1 ms of the interval after it
         QCOMPARE(events.size(), 0);
@@ -388,7 +388,7 @@ private Q_SLOTS:
     {
         Worker w(scripted({true, 1000ms, 3000ms}), simulated());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         clock().advance(0ms);
         QCOMPARE(w.state(), WorkerState::Running);
         clock().advance(10s);
@@ -416,7 +416,7 @@ private Q_SLOTS:
         // The picture deadline is lazy: a picture only records its time; the
         // deadline, when it falls, looks at the last picture and arms again.
         Worker w(scripted({true, 0ms, 2000ms}), simulated());
-        w.start();
+        QVERIFY(w.start().ok);
         clock().advance(1s);
         const auto scheduledBefore = clock().scheduledCount();
         const int picturesBefore = m_scripted.script.current->pictures();
@@ -442,7 +442,7 @@ private Q_SLOTS:
             if (s == WorkerState::Starting)
                 startsAt << (clock().now() - t0) / 1ms;
         });
-        w.start();
+        QVERIFY(w.start().ok);
         // Each start fails at once: restart now, then in 0.5, 1, 2, 4 s (jitter
         // at its middle); the sixth failure within 60 s is the hold.
         clock().advance(7499ms);
@@ -482,7 +482,7 @@ private Q_SLOTS:
         WorkerEnvironment e = simulated();
         e.random01 = [] { return 0.0; }; // the earliest the jitter allows: 20% sooner
         Worker w(scripted(), e);
-        w.start();
+        QVERIFY(w.start().ok);
         clock().advance(0ms); // failed, restarted now, failed again: next in 0.4 s
         QCOMPARE(m_scripted.script.starts, 2);
         clock().advance(399ms);
@@ -497,10 +497,10 @@ private Q_SLOTS:
         RestartPolicySettings p;
         p.maxRestartsInWindow = 1;
         Worker w(scripted(), simulated(p));
-        w.start();
+        QVERIFY(w.start().ok);
         clock().advance(1s);
         QVERIFY(w.isOnHold());
-        const OpResult stop = w.stop();
+        const Result<> stop = w.stop();
         QVERIFY(stop.ok);
         QCOMPARE(stop.message, QStringLiteral("stopped; the pending retry is cancelled"));
         QVERIFY(!w.isOnHold());
@@ -515,7 +515,7 @@ private Q_SLOTS:
     {
         Worker w(scripted(), simulated());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         auto failAfter = [&](std::chrono::milliseconds running) {
             clock().advance(0ms);
             if (w.state() != WorkerState::Running)
@@ -547,7 +547,7 @@ private Q_SLOTS:
             announced.append(w.pictureSequence());
             at.append(clock().now());
         });
-        w.start();
+        QVERIFY(w.start().ok);
         clock().advance(3s);
         QCOMPARE(w.pictureSequence(), 121);
         for (int i = 1; i < at.size(); ++i)
@@ -566,7 +566,7 @@ private Q_SLOTS:
     {
         Worker w(scripted({false, 0ms, 1000ms}), simulated());
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         clock().advance(1s);
         m_scripted.script.current->stall();
         clock().advance(5s);
@@ -589,7 +589,7 @@ private Q_SLOTS:
             WorkerConfig c = scripted({true, 1000ms, 2000ms});
             c.id = QStringLiteral("w%1").arg(i);
             workers.push_back(std::make_unique<Worker>(c, simulated()));
-            workers.back()->start();
+            QVERIFY(workers.back()->start().ok);
         }
         clock().advance(30s);
         for (const auto &w : workers) {
@@ -599,7 +599,7 @@ private Q_SLOTS:
         // Their streamers' next pictures and their picture deadlines, nothing per picture.
         QVERIFY2(clock().pendingCount() <= 2 * workers.size() + 1, qPrintable(QString::number(clock().pendingCount())));
         for (const auto &w : workers)
-            w->stop();
+            QVERIFY(w->stop().ok);
         clock().advance(0ms);
         for (const auto &w : workers)
             QCOMPARE(w->state(), WorkerState::Idle);
@@ -612,10 +612,10 @@ private Q_SLOTS:
         p.maxRestartsInWindow = 1;
         Worker w(fake(QStringLiteral("fps=5 wobble=3")), env(p));
         QSignalSpy events(&w, &Worker::watchdogTriggered);
-        w.start();
+        QVERIFY(w.start().ok);
         QTRY_VERIFY(w.isOnHold());
         QVERIFY2(w.lastError().contains(QStringLiteral("unknown word 'wobble=3'")), qPrintable(w.lastError()));
-        w.stop();
+        QVERIFY(w.stop().ok);
     }
 };
 

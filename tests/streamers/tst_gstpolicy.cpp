@@ -507,7 +507,7 @@ private Q_SLOTS:
             c.name = QStringLiteral("Old");
             c.streamerType = type;
             c.command = command;
-            const OpResult r = before->workers().create(c, WorkerManager::StartNow::No);
+            const Result<QString> r = before->workers().create(c, WorkerManager::StartNow::No);
             QVERIFY2(r.ok, qPrintable(r.message));
         }
         const QByteArray stricter = R"({"networkHosts": ["!127.*", "*"]})";
@@ -524,7 +524,7 @@ private Q_SLOTS:
         QVERIFY2(w->statusText().contains(QLatin1String("refused by the pipeline policy")), qPrintable(w->statusText()));
         QVERIFY(w->log().last(5).last().message.startsWith(QLatin1String("not started: refused by the pipeline policy")));
         QVERIFY(childProcesses().isEmpty());
-        const OpResult start = after->workers().start(QStringLiteral("old"));
+        const Result<> start = after->workers().start(QStringLiteral("old"));
         QVERIFY(!start.ok);
         QCOMPARE(start.message, w->lastError());
         QCOMPARE(w->state(), WorkerState::Idle);

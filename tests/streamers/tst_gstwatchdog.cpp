@@ -81,9 +81,9 @@ private Q_SLOTS:
 
     void sigkilledChildIsRestartedAndShowsPicturesAgain()
     {
-        const OpResult r = m_manager->create(worker(QStringLiteral("GstStreamer"), kLight));
+        const Result<QString> r = m_manager->create(worker(QStringLiteral("GstStreamer"), kLight));
         QVERIFY2(r.ok, qPrintable(r.message));
-        Worker *w = m_manager->worker(r.workerId);
+        Worker *w = m_manager->worker(r.value);
         QTRY_VERIFY_WITH_TIMEOUT(w->state() == WorkerState::Running && w->pictureSequence() > 0, kWait);
         const QList<int> kids = childProcesses();
         QCOMPARE(kids.size(), 1);
@@ -92,7 +92,7 @@ private Q_SLOTS:
         QCOMPARE(m_events.first().cause, WatchdogEvent::Cause::Failed);
         QVERIFY2(m_events.first().message.contains(QLatin1String("SIGKILL")), qPrintable(m_events.first().message));
         QCOMPARE(m_events.first().restartCause, std::optional(RestartCause::Crash)); // as ctl show and /metrics count it
-        QCOMPARE(m_manager->restartCounts(r.workerId).of(RestartCause::Crash), quint64(1));
+        QCOMPARE(m_manager->restartCounts(r.value).of(RestartCause::Crash), quint64(1));
         const int before = w->pictureSequence();
         QTRY_VERIFY_WITH_TIMEOUT(w->state() == WorkerState::Running && w->pictureSequence() > before + 1, kWait);
         QCOMPARE(childProcesses().size(), 1);
@@ -103,11 +103,11 @@ private Q_SLOTS:
     void endOfStreamIsRestarted()
     {
         QFETCH(QString, type);
-        const OpResult r = m_manager->create(worker(
+        const Result<QString> r = m_manager->create(worker(
             type, QStringLiteral("videotestsrc is-live=true num-buffers=15 ! video/x-raw,width=160,height=120,framerate=25/1 ! "
                                  "jpegenc ! fdsink fd=2")));
         QVERIFY2(r.ok, qPrintable(r.message));
-        Worker *w = m_manager->worker(r.workerId);
+        Worker *w = m_manager->worker(r.value);
         QTRY_VERIFY_WITH_TIMEOUT(!m_events.isEmpty(), kWait);
         QCOMPARE(m_events.first().cause, WatchdogEvent::Cause::Ended);
         QCOMPARE(m_events.first().restartCause, std::optional(RestartCause::EndOfStream));
@@ -120,9 +120,9 @@ private Q_SLOTS:
     void brokenCommandBacksOffIntoAHold()
     {
         QFETCH(QString, type);
-        const OpResult r = m_manager->create(worker(type, QStringLiteral("videotestsrc ! nosuchelement ! fakesink")));
+        const Result<QString> r = m_manager->create(worker(type, QStringLiteral("videotestsrc ! nosuchelement ! fakesink")));
         QVERIFY2(r.ok, qPrintable(r.message));
-        Worker *w = m_manager->worker(r.workerId);
+        Worker *w = m_manager->worker(r.value);
         QTRY_VERIFY_WITH_TIMEOUT(w->isOnHold(), kWait);
         // Three restarts, then the hold: the watchdog did not spin.
         QCOMPARE(m_events.size(), 4);
@@ -131,7 +131,7 @@ private Q_SLOTS:
             QVERIFY2(e.message.contains(QLatin1String("no element \"nosuchelement\"")), qPrintable(e.message));
             QCOMPARE(e.restartCause, std::optional(RestartCause::StartFailure)); // the hold's too: what led to it
         }
-        const RestartCounts counts = m_manager->restartCounts(r.workerId);
+        const RestartCounts counts = m_manager->restartCounts(r.value);
         QCOMPARE(counts.of(RestartCause::StartFailure), quint64(4));
         QCOMPARE(counts.holds, quint64(1));
         QVERIFY2(w->lastError().contains(QLatin1String("no element")), qPrintable(w->lastError()));

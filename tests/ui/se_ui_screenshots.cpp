@@ -69,7 +69,8 @@ int main(int argc, char **argv)
     quick.maxRestartsInWindow = 3;
     quick.stableAfter = Millis(1500); // a version is good after 1.5 s of Running (60 s in service)
     engine->workers().setRestartPolicy(quick);
-    engine->setNameAndDescription(QStringLiteral("Control room 1"), QStringLiteral("screenshot run"));
+    if (const Result<> named = engine->setNameAndDescription(QStringLiteral("Control room 1"), QStringLiteral("screenshot run")); !named.ok)
+        qFatal("%s", qPrintable(named.message));
 
     const char *names[] = {"Studio A", "Studio B", "Studio C", "Gate North", "Gate South", "Lobby", "Parking 1", "Parking 2",
                            "Roof East", "Roof West", "Newsroom", "Loading Dock", "Stage Left", "Stage Right", "Corridor 3", "Remote 9"};
@@ -88,21 +89,23 @@ int main(int argc, char **argv)
             c.command = QStringLiteral("fps=5 size=320x180 pattern=%1%2")
                             .arg(QString::fromLatin1(patterns[i % 4]), i == 0 ? QStringLiteral(" log-every=0.5") : QString());
         }
-        const OpResult r = engine->workers().create(c);
+        const Result<QString> r = engine->workers().create(c);
         if (!r.ok) {
             QTextStream(stderr) << "cannot create " << c.name << ": " << r.message << '\n';
             return 1;
         }
-        if (i == 15) failingId = r.workerId;
-        if (i == 0) loggingId = r.workerId;
+        if (i == 15) failingId = r.value;
+        if (i == 0) loggingId = r.value;
     }
 
 #ifdef SE_HAVE_HUB
     // Two hubs nobody answers at: the panel shows the link trying, and why it fails.
-    ControlServer control(*engine);
-    HubLinks hubs(*engine, control);
-    hubs.addHub(QStringLiteral("http://127.0.0.1:9/streamhub"), {});
-    hubs.addHub(QStringLiteral("http://streamhub.invalid:9000/streamhub"), QStringLiteral("secret"));
+    HubLinks hubs(*engine);
+    for (const auto &[url, key] : {std::pair{QStringLiteral("http://127.0.0.1:9/streamhub"), QString()},
+                                   std::pair{QStringLiteral("http://streamhub.invalid:9000/streamhub"), QStringLiteral("secret")}}) {
+        if (const Result<> added = hubs.addHub(url, key); !added.ok)
+            qFatal("%s", qPrintable(added.message));
+    }
     hubs.connectAll();
 #endif
 
@@ -158,7 +161,7 @@ int main(int argc, char **argv)
         QMap<QString, QString> types;
         for (const QString &t : engine->workers().streamerTypes())
             types.insert(t, engine->factory().description(t));
-        WorkerDialog dialog(types, std::nullopt, [](const WorkerConfig &, bool) { return OpResult::success({}); }, &window);
+        WorkerDialog dialog(types, std::nullopt, [](const WorkerConfig &, bool) { return Result<QString>::success({}); }, &window);
         dialog.findChild<QLineEdit *>(QStringLiteral("nameEdit"))->setText(QStringLiteral("Gate West"));
         dialog.findChild<QPlainTextEdit *>(QStringLiteral("commandEdit"))->setPlainText(QStringLiteral("fps=5 size=320x180 pattern=bars"));
         dialog.findChild<QDoubleSpinBox *>(QStringLiteral("intervalSpin"))->setValue(0.5);

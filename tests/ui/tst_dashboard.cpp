@@ -40,21 +40,21 @@ public:
     QList<Hub> list;
     QStringList added, removed;
     QList<Hub> hubs() const override { return list; }
-    OpResult addHub(const QString &url, const QString &) override
+    Result<> addHub(const QString &url, const QString &) override
     {
         if (!url.startsWith(QStringLiteral("http")))
-            return OpResult::failure(QStringLiteral("not an http(s) URL"));
+            return Result<>::failure(QStringLiteral("not an http(s) URL"));
         added << url;
         list.append(Hub{int(list.size()) + 1, url, HubDirectory::LinkState::Connecting, {}, QDateTime::currentDateTimeUtc(), 0, 0});
         Q_EMIT hubsChanged();
-        return OpResult::success(QStringLiteral("added"));
+        return Result<>::success(QStringLiteral("added"));
     }
-    OpResult removeHub(const QString &url) override
+    Result<> removeHub(const QString &url) override
     {
         removed << url;
         list.removeIf([&](const Hub &h) { return h.url == url; });
         Q_EMIT hubsChanged();
-        return OpResult::success(QStringLiteral("removed"));
+        return Result<>::success(QStringLiteral("removed"));
     }
 };
 
@@ -114,8 +114,8 @@ class TestDashboard : public QObject {
         c.streamerType = QStringLiteral("FakeStreamer");
         c.imageWatchdog.graceTime = Millis(1000);
         c.imageWatchdog.interval = Millis(1000);
-        const OpResult r = m_engine->workers().create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No);
-        return r.ok ? r.workerId : QString();
+        const Result<QString> r = m_engine->workers().create(c, startNow ? WorkerManager::StartNow::IfEnabled : WorkerManager::StartNow::No);
+        return r.ok ? r.value : QString();
     }
 
 private Q_SLOTS:
