@@ -130,9 +130,8 @@ Result<> Engine::setNameAndDescription(const QString &name, const QString &descr
 {
     if (name.trimmed().isEmpty())
         return Result<>::failure(QStringLiteral("the engine name cannot be empty"));
-    QString why;
-    if (!m_store.setEngineNameAndDescription(name.trimmed(), description, &why))
-        return Result<>::failure(QStringLiteral("could not store the name: %1").arg(why));
+    if (const Result<> stored = m_store.setEngineNameAndDescription(name.trimmed(), description); !stored.ok)
+        return Result<>::failure(QStringLiteral("could not store the name: %1").arg(stored.message));
     Q_EMIT identityChanged();
     return Result<>::success(QStringLiteral("engine renamed"));
 }

@@ -106,11 +106,10 @@ Result<> HubLinks::addHub(const QString &url, const QString &apiKey)
         return Result<>::failure(QStringLiteral("'%1' is not a hub URL (http[s]://host[:port]/path)").arg(url));
     if (find(url))
         return Result<>::success(QStringLiteral("hub %1 is already connected").arg(url));
-    QString why;
-    const auto entry = m_engine.store().addHub(url, apiKey, &why);
-    if (!entry)
-        return Result<>::failure(QStringLiteral("could not store the hub: %1").arg(why));
-    startLink(*entry);
+    const Result<HubEntry> entry = m_engine.store().addHub(url, apiKey);
+    if (!entry.ok)
+        return Result<>::failure(QStringLiteral("could not store the hub: %1").arg(entry.message));
+    startLink(entry.value);
     if (m_connecting)
         m_links.back()->start();
     announceEngineChange();
@@ -123,9 +122,8 @@ Result<> HubLinks::removeHub(const QString &url)
     auto it = std::find_if(m_links.begin(), m_links.end(), [&](const auto &l) { return l->entry().url == url; });
     if (it == m_links.end())
         return Result<>::failure(QStringLiteral("no hub %1").arg(url));
-    QString why;
-    if (!m_engine.store().removeHub(url, &why))
-        return Result<>::failure(QStringLiteral("could not forget the hub: %1").arg(why));
+    if (const Result<> removed = m_engine.store().removeHub(url); !removed.ok)
+        return Result<>::failure(QStringLiteral("could not forget the hub: %1").arg(removed.message));
     (*it)->stop();
     m_links.erase(it);
     announceEngineChange();

@@ -172,10 +172,9 @@ bool WorkerManager::storeApproval(const WorkerConfig &config, bool approve)
     const QString print = approve ? fingerprint(config) : QString();
     if (m_approvals.value(config.id) == print)
         return true;
-    QString why;
-    if (!m_store.setPolicyApproval(config.id, print, &why)) {
+    if (const Result<> stored = m_store.setPolicyApproval(config.id, print); !stored.ok) {
         const WorkerLogScope scope(config.id);
-        qCWarning(lcManager) << "could not store the pipeline-policy approval of" << config.id << ":" << why;
+        qCWarning(lcManager) << "could not store the pipeline-policy approval of" << config.id << ":" << stored.message;
         return false;
     }
     if (approve)
@@ -218,9 +217,8 @@ Result<QString> WorkerManager::create(WorkerConfig config, StartNow startNow, co
     bool approve = false;
     if (Result<> p = checkPolicy(config, actor.origin, &approve); !p.ok)
         return Result<QString>::failure(p.message);
-    QString why;
-    if (!m_store.insertWorker(config, QStringLiteral("created"), &why, VersionNote{actor.text(), {}, {}, 0}))
-        return Result<QString>::failure(QStringLiteral("could not store the worker: %1").arg(why));
+    if (const Result<> stored = m_store.insertWorker(config, QStringLiteral("created"), VersionNote{actor.text(), {}, {}, 0}); !stored.ok)
+        return Result<QString>::failure(QStringLiteral("could not store the worker: %1").arg(stored.message));
     storeApproval(config, approve);
     Worker *w = adopt(config, 0);
     m_versions.track(w, VersionState{1, 0, false}, true);
@@ -272,12 +270,11 @@ Result<> WorkerManager::change(const QString &id, const WorkerPatch &patch, Orig
         }
         return Result<>::success(QStringLiteral("nothing changed"));
     }
-    QString why;
-    int number = 0;
-    if (!m_store.updateWorker(after, changes, &why, note, &number))
-        return Result<>::failure(QStringLiteral("could not store the change: %1").arg(why));
+    const Result<int> stored = m_store.updateWorker(after, changes, note);
+    if (!stored.ok)
+        return Result<>::failure(QStringLiteral("could not store the change: %1").arg(stored.message));
     if (version)
-        *version = number;
+        *version = stored.value;
     storeApproval(after, approve);
     w->applyConfig(after);
     QString notStarted;
@@ -292,7 +289,7 @@ Result<> WorkerManager::change(const QString &id, const WorkerPatch &patch, Orig
         // replaces; a failure is in its state and log, as the watchdog's starts.
         (void)w->start();
     }
-    m_versions.onNewVersion(w, number, kind != ChangeKind::AutomaticRollback);
+    m_versions.onNewVersion(w, stored.value, kind != ChangeKind::AutomaticRollback);
     Q_EMIT workerChanged(w);
     QStringList fields;
     for (const FieldChange &c : changes)
@@ -308,9 +305,8 @@ Result<> WorkerManager::remove(const QString &id)
     Worker *w = worker(id);
     if (!w)
         return unknown(id);
-    QString why;
-    if (!m_store.deleteWorker(id, &why))
-        return Result<>::failure(QStringLiteral("could not delete the worker: %1").arg(why));
+    if (const Result<> deleted = m_store.deleteWorker(id); !deleted.ok)
+        return Result<>::failure(QStringLiteral("could not delete the worker: %1").arg(deleted.message));
     const WorkerSnapshot last = snapshot(w);
     m_approvals.remove(id); // the store forgot it with the worker, and its versions
     m_versions.forget(id);
@@ -460,9 +456,8 @@ Result<> WorkerManager::setAutoRollback(const QString &id, bool on)
         return unknown(id);
     if (m_versions.state(id).autoRollback == on)
         return Result<>::success(on ? QStringLiteral("automatic rollback is on already") : QStringLiteral("automatic rollback is off already"));
-    QString why;
-    if (!m_store.setAutoRollback(id, on, &why))
-        return Result<>::failure(QStringLiteral("could not store the setting: %1").arg(why));
+    if (const Result<> stored = m_store.setAutoRollback(id, on); !stored.ok)
+        return Result<>::failure(QStringLiteral("could not store the setting: %1").arg(stored.message));
     m_versions.setAutoRollback(id, on);
     const QString message = on ? QStringLiteral("automatic rollback on: an edit that never runs is undone") : QStringLiteral("automatic rollback off");
     w->addLogLine(LogLevel::Information, message);

@@ -335,11 +335,16 @@ EngineIdentity Store::identity() const
     return e;
 }
 
-bool Store::setEngineNameAndDescription(const QString &name, const QString &description, QString *error)
+Result<> Store::setEngineNameAndDescription(const QString &name, const QString &description)
 {
+    QString why;
     Transaction t(QSqlDatabase::database(m_connection, false));
-    return begun(t, error) && setMeta(QStringLiteral("engine_name"), name, error) && setMeta(QStringLiteral("engine_description"), description, error)
-        && t.commit();
+    if (!begun(t, &why) || !setMeta(QStringLiteral("engine_name"), name, &why)
+        || !setMeta(QStringLiteral("engine_description"), description, &why))
+        return Result<>::failure(why);
+    if (!t.commit())
+        return Result<>::failure(t.error());
+    return Result<>::success();
 }
 
 QList<StoredWorker> Store::workers(QString *error) const
@@ -440,12 +445,13 @@ static bool pruneVersions(QSqlDatabase db, const QString &workerId, QString *err
     return run(prune, error);
 }
 
-bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error, const VersionNote &note)
+Result<> Store::insertWorker(const WorkerConfig &config, const QString &changeDescription, const VersionNote &note)
 {
+    QString why;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
-    if (!begun(t, error))
-        return false;
+    if (!begun(t, &why))
+        return Result<>::failure(why);
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "INSERT INTO workers(id, name, description, command, streamer_type, enabled, wd_enabled, wd_grace_ms, wd_interval_ms,"
@@ -454,66 +460,64 @@ bool Store::insertWorker(const WorkerConfig &config, const QString &changeDescri
     bindWorker(q, config);
     q.bindValue(QStringLiteral(":created"), iso(QDateTime::currentDateTimeUtc()));
     int number = 0;
-    if (!run(q, error) || !addChange(db, config.id, changeDescription, QString(), error)
-        || !addVersion(db, config, note.actor, QStringLiteral("created"), &number, error))
-        return false;
+    if (!run(q, &why) || !addChange(db, config.id, changeDescription, QString(), &why)
+        || !addVersion(db, config, note.actor, QStringLiteral("created"), &number, &why))
+        return Result<>::failure(why);
     if (!t.commit()) {
-        if (error) *error = t.error();
-        return false;
+        why = t.error();
+        return Result<>::failure(why);
     }
     // History still queued for an earlier worker of this id is not this one's.
     m_createdAtItem.insert(config.id, m_nextItem);
-    return true;
+    return Result<>::success();
 }
 
-bool Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error, const VersionNote &note,
-                         int *version)
+Result<int> Store::updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, const VersionNote &note)
 {
+    QString why;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
-    if (!begun(t, error))
-        return false;
+    if (!begun(t, &why))
+        return Result<int>::failure(why);
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "UPDATE workers SET name = :name, description = :description, command = :command, streamer_type = :streamer,"
         " enabled = :enabled, wd_enabled = :wd_enabled, wd_grace_ms = :wd_grace, wd_interval_ms = :wd_interval WHERE id = :id"));
     bindWorker(q, config);
-    if (!run(q, error))
-        return false;
+    if (!run(q, &why))
+        return Result<int>::failure(why);
     if (q.numRowsAffected() != 1) {
-        if (error) *error = QStringLiteral("no worker with id %1").arg(config.id);
-        return false;
+        why = QStringLiteral("no worker with id %1").arg(config.id);
+        return Result<int>::failure(why);
     }
-    if (!note.changeDescription.isEmpty() && !addChange(db, config.id, note.changeDescription, note.changeDetails, error))
-        return false;
+    if (!note.changeDescription.isEmpty() && !addChange(db, config.id, note.changeDescription, note.changeDetails, &why))
+        return Result<int>::failure(why);
     QStringList fields;
     for (const FieldChange &c : changes) {
         const QString description = QStringLiteral("%1 changed").arg(c.field);
         const QString details = QStringLiteral("%1: '%2' -> '%3'").arg(c.field, c.from, c.to);
-        if (!addChange(db, config.id, description, details, error))
-            return false;
+        if (!addChange(db, config.id, description, details, &why))
+            return Result<int>::failure(why);
         fields << c.field;
     }
     int number = 0;
-    if (!addVersion(db, config, note.actor, fields.join(QStringLiteral(", ")), &number, error))
-        return false;
+    if (!addVersion(db, config, note.actor, fields.join(QStringLiteral(", ")), &number, &why))
+        return Result<int>::failure(why);
     if (note.markBad > 0) {
         QSqlQuery bad(db);
         bad.prepare(QStringLiteral("UPDATE worker_versions SET bad = 1 WHERE worker_id = ? AND number = ?"));
         bad.addBindValue(config.id);
         bad.addBindValue(note.markBad);
-        if (!run(bad, error))
-            return false;
+        if (!run(bad, &why))
+            return Result<int>::failure(why);
     }
-    if (!pruneVersions(db, config.id, error) || !pruneChanges(db, config.id, error))
-        return false;
+    if (!pruneVersions(db, config.id, &why) || !pruneChanges(db, config.id, &why))
+        return Result<int>::failure(why);
     if (!t.commit()) {
-        if (error) *error = t.error();
-        return false;
+        why = t.error();
+        return Result<int>::failure(why);
     }
-    if (version)
-        *version = number;
-    return true;
+    return Result<int>::success(number);
 }
 
 QList<WorkerVersion> Store::versions(const QString &workerId, QString *error) const
@@ -558,62 +562,67 @@ void Store::queueVersionGood(const QString &workerId, int number)
     enqueue(std::move(item));
 }
 
-bool Store::markVersionGood(const QString &workerId, int number, QString *error)
+Result<> Store::markVersionGood(const QString &workerId, int number)
 {
+    QString why;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("UPDATE worker_versions SET good_at = ? WHERE worker_id = ? AND number = ? AND good_at IS NULL"));
     q.addBindValue(iso(QDateTime::currentDateTimeUtc()));
     q.addBindValue(workerId);
     q.addBindValue(number);
-    return run(q, error);
+    if (!run(q, &why))
+        return Result<>::failure(why);
+    return Result<>::success();
 }
 
-bool Store::setAutoRollback(const QString &workerId, bool on, QString *error)
+Result<> Store::setAutoRollback(const QString &workerId, bool on)
 {
+    QString why;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
-    if (!begun(t, error))
-        return false;
+    if (!begun(t, &why))
+        return Result<>::failure(why);
     QSqlQuery q(db);
     q.prepare(QStringLiteral("UPDATE workers SET auto_rollback = ? WHERE id = ? AND auto_rollback <> ?"));
     q.addBindValue(on ? 1 : 0);
     q.addBindValue(workerId);
     q.addBindValue(on ? 1 : 0);
-    if (!run(q, error))
-        return false;
+    if (!run(q, &why))
+        return Result<>::failure(why);
     if (q.numRowsAffected() == 0)
-        return true; // already so (or no such worker: nothing to log)
+        return Result<>::success(); // already so (or no such worker: nothing to log)
     const auto text = [](bool b) { return b ? QStringLiteral("true") : QStringLiteral("false"); };
     if (!addChange(db, workerId, QStringLiteral("autoRollback changed"),
-                   QStringLiteral("autoRollback: '%1' -> '%2'").arg(text(!on), text(on)), error)
-        || !pruneChanges(db, workerId, error))
-        return false;
+                   QStringLiteral("autoRollback: '%1' -> '%2'").arg(text(!on), text(on)), &why)
+        || !pruneChanges(db, workerId, &why))
+        return Result<>::failure(why);
     if (!t.commit()) {
-        if (error) *error = t.error();
-        return false;
+        why = t.error();
+        return Result<>::failure(why);
     }
-    return true;
+    return Result<>::success();
 }
 
-bool Store::deleteWorker(const QString &id, QString *error)
+Result<> Store::deleteWorker(const QString &id)
 {
+    QString why;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     Transaction t(db);
-    if (!begun(t, error))
-        return false;
+    if (!begun(t, &why))
+        return Result<>::failure(why);
     QSqlQuery q(db);
     q.prepare(QStringLiteral("DELETE FROM workers WHERE id = ?"));
     q.addBindValue(id);
-    if (!run(q, error))
-        return false;
+    if (!run(q, &why))
+        return Result<>::failure(why);
     QSqlQuery approval(db);
     approval.prepare(QStringLiteral("DELETE FROM meta WHERE key = ?"));
     approval.addBindValue(QStringLiteral("policy_approval:") + id);
-    if (!run(approval, error))
-        return false;
+    if (!run(approval, &why))
+        return Result<>::failure(why);
     if (!t.commit()) {
-        if (error) *error = t.error();
-        return false;
+        why = t.error();
+        return Result<>::failure(why);
     }
     // Its history still queued goes too. What the writer is writing now was
     // committed before this removal (the removal waited for its write lock)
@@ -625,7 +634,7 @@ bool Store::deleteWorker(const QString &id, QString *error)
     HistoryItem vacuum;
     vacuum.kind = HistoryItem::Kind::Vacuum;
     enqueue(std::move(vacuum));
-    return true;
+    return Result<>::success();
 }
 
 QHash<QString, QString> Store::policyApprovals() const
@@ -640,15 +649,21 @@ QHash<QString, QString> Store::policyApprovals() const
     return out;
 }
 
-bool Store::setPolicyApproval(const QString &workerId, const QString &fingerprint, QString *error)
+Result<> Store::setPolicyApproval(const QString &workerId, const QString &fingerprint)
 {
+    QString why;
     const QString key = QStringLiteral("policy_approval:") + workerId;
-    if (!fingerprint.isEmpty())
-        return setMeta(key, fingerprint, error);
+    if (!fingerprint.isEmpty()) {
+        if (!setMeta(key, fingerprint, &why))
+            return Result<>::failure(why);
+        return Result<>::success();
+    }
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("DELETE FROM meta WHERE key = ?"));
     q.addBindValue(key);
-    return run(q, error);
+    if (!run(q, &why))
+        return Result<>::failure(why);
+    return Result<>::success();
 }
 
 QList<ChangeLogEntry> Store::changeLog(const QString &workerId) const
@@ -685,7 +700,7 @@ void Store::queueWatchdogEvent(WatchdogEvent &event, int newCount)
     enqueue(std::move(item));
 }
 
-bool Store::addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error)
+Result<> Store::addWatchdogEvent(WatchdogEvent &event, int newCount)
 {
     prepareEvent(event);
     HistoryItem item;
@@ -695,9 +710,7 @@ bool Store::addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error)
     item.event = event;
     item.value = newCount;
     const HistoryOutcome out = writeHistory(QSqlDatabase::database(m_connection, false), {item});
-    if (out.failed > 0 && error)
-        *error = out.error;
-    return out.failed == 0;
+    return out.failed == 0 ? Result<>::success() : Result<>::failure(out.error);
 }
 
 void Store::queueWatchdogEventCount(const QString &workerId, int count)
@@ -851,32 +864,34 @@ QList<HubEntry> Store::hubs() const
     return out;
 }
 
-std::optional<HubEntry> Store::addHub(const QString &url, const QString &apiKey, QString *error)
+Result<HubEntry> Store::addHub(const QString &url, const QString &apiKey)
 {
+    QString why;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("INSERT INTO hubs(url, api_key) VALUES(?, ?) ON CONFLICT(url) DO UPDATE SET api_key = excluded.api_key"));
     q.addBindValue(url);
     q.addBindValue(apiKey.isNull() ? QStringLiteral("") : apiKey);
-    if (!run(q, error))
-        return std::nullopt;
+    if (!run(q, &why))
+        return Result<HubEntry>::failure(why);
     for (const HubEntry &h : hubs())
         if (h.url == url)
-            return h;
-    return std::nullopt;
+            return Result<HubEntry>::success(h);
+    return Result<HubEntry>::failure(QStringLiteral("the hub %1 was stored but cannot be read back").arg(url));
 }
 
-bool Store::removeHub(const QString &url, QString *error)
+Result<> Store::removeHub(const QString &url)
 {
+    QString why;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("DELETE FROM hubs WHERE url = ?"));
     q.addBindValue(url);
-    if (!run(q, error))
-        return false;
+    if (!run(q, &why))
+        return Result<>::failure(why);
     if (q.numRowsAffected() == 0) {
-        if (error) *error = QStringLiteral("no hub %1").arg(url);
-        return false;
+        why = QStringLiteral("no hub %1").arg(url);
+        return Result<>::failure(why);
     }
-    return true;
+    return Result<>::success();
 }
 
 qint64 Store::sizeBound(int workers)

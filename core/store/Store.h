@@ -2,6 +2,7 @@
 
 #include "core/streamer/ThreadInbox.h"
 #include "core/worker/WatchdogEvent.h"
+#include "core/worker/Result.h"
 #include "core/worker/WorkerConfig.h"
 #include "core/worker/WorkerVersion.h"
 
@@ -136,7 +137,7 @@ public:
     void setWriteObserver(WriteObserver observer);
 
     EngineIdentity identity() const;
-    bool setEngineNameAndDescription(const QString &name, const QString &description, QString *error = nullptr);
+    Result<> setEngineNameAndDescription(const QString &name, const QString &description);
 
     QList<StoredWorker> workers(QString *error = nullptr) const;
     // The bounds that give the database a size (docs/architecture.md, "Data").
@@ -147,18 +148,16 @@ public:
     static constexpr int kChangeDescriptionBytes = 1024;
     static constexpr int kChangeDetailsBytes = 4096;
     // Writes the worker, its "created" change-log row and its version 1, atomically.
-    bool insertWorker(const WorkerConfig &config, const QString &changeDescription, QString *error = nullptr,
-                      const VersionNote &note = {});
+    Result<> insertWorker(const WorkerConfig &config, const QString &changeDescription, const VersionNote &note = {});
     // Writes the new configuration, one change-log row per changed field (after
-    // the note's own row, if any) and the next version, atomically; `version`
-    // gets its number. A worker keeps its newest kVersionsKept versions, the
+    // the note's own row, if any) and the next version, atomically; the value
+    // is the version's number. A worker keeps its newest kVersionsKept versions, the
     // last good one always among them; older ones go in the same transaction.
     static constexpr int kVersionsKept = 100;
-    bool updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, QString *error = nullptr,
-                      const VersionNote &note = {}, int *version = nullptr);
+    Result<int> updateWorker(const WorkerConfig &config, const QList<FieldChange> &changes, const VersionNote &note = {});
     // Also forgets the worker's pipeline-policy approval, and its history
     // still queued; the free pages are given back soon after.
-    bool deleteWorker(const QString &id, QString *error = nullptr);
+    Result<> deleteWorker(const QString &id);
 
     // A worker's versions, oldest first (a "good" mark still queued included).
     QList<WorkerVersion> versions(const QString &workerId, QString *error = nullptr) const;
@@ -166,15 +165,15 @@ public:
     // queued for the history writer.
     void queueVersionGood(const QString &workerId, int number);
     // The same, written at once on the calling thread (tests).
-    bool markVersionGood(const QString &workerId, int number, QString *error = nullptr);
+    Result<> markVersionGood(const QString &workerId, int number);
     // The per-worker automatic-rollback setting, with a change-log row, atomically.
-    bool setAutoRollback(const QString &workerId, bool on, QString *error = nullptr);
+    Result<> setAutoRollback(const QString &workerId, bool on);
 
     // Commands a trusted local operator let through the pipeline policy:
     // worker id → fingerprint of its streamer type and command.
     QHash<QString, QString> policyApprovals() const;
     // An empty fingerprint forgets the worker's approval.
-    bool setPolicyApproval(const QString &workerId, const QString &fingerprint, QString *error = nullptr);
+    Result<> setPolicyApproval(const QString &workerId, const QString &fingerprint);
 
     // Oldest first; at most kChangesKept rows.
     QList<ChangeLogEntry> changeLog(const QString &workerId) const;
@@ -192,7 +191,7 @@ public:
     // is what is stored. A write error comes later, as historyWriteFailed().
     void queueWatchdogEvent(WatchdogEvent &event, int newCount);
     // The same, written at once on the calling thread (tests, seeding a file).
-    bool addWatchdogEvent(WatchdogEvent &event, int newCount, QString *error = nullptr);
+    Result<> addWatchdogEvent(WatchdogEvent &event, int newCount);
     // A new watchdog count (a reset to 0), queued behind the worker's events.
     void queueWatchdogEventCount(const QString &workerId, int count);
     // The newest `limit` events, oldest first, those still queued included.
@@ -208,8 +207,8 @@ public:
     static qint64 sizeBound(int workers);
 
     QList<HubEntry> hubs() const;
-    std::optional<HubEntry> addHub(const QString &url, const QString &apiKey, QString *error = nullptr);
-    bool removeHub(const QString &url, QString *error = nullptr);
+    Result<HubEntry> addHub(const QString &url, const QString &apiKey);
+    Result<> removeHub(const QString &url);
 
 Q_SIGNALS:
     // A history write failed (on the writer thread; told on the store's

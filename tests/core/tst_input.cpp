@@ -3,6 +3,7 @@
 #include "core/store/Store.h"
 #include "core/streamer/StreamerFactory.h"
 #include "TestEnv.h"
+#include "VerifyResult.h"
 #include "core/manager/WorkerManager.h"
 
 #include <QJsonArray>
@@ -119,7 +120,7 @@ private Q_SLOTS:
             old.id = QStringLiteral("old");
             old.name = QStringLiteral("\x1b[2Jwiped");
             old.enabled = false;
-            QVERIFY(store.insertWorker(old, QStringLiteral("created"), &error));
+            QVERIFY_OK(store.insertWorker(old, QStringLiteral("created")));
         }
         QProcess engine;
         engine.setProcessChannelMode(QProcess::ForwardedChannels);

@@ -1,3 +1,4 @@
+#include "VerifyResult.h"
 #include "core/store/Store.h"
 
 #include <QCryptographicHash>
@@ -149,15 +150,16 @@ private Q_SLOTS:
         Store s;
         QString error;
         QVERIFY(s.open(path("w.db"), QStringLiteral("1"), &error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("b")), QStringLiteral("created"), &error));
-        QVERIFY(!s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error)); // duplicate id
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("b")), QStringLiteral("created")));
+        QVERIFY(!s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"))); // duplicate id
 
         WorkerConfig changed = sampleWorker(QStringLiteral("a"));
         changed.command = QStringLiteral("fps=10");
-        QVERIFY(s.updateWorker(changed, diff(sampleWorker(QStringLiteral("a")), changed), &error));
-        QVERIFY(!s.updateWorker(sampleWorker(QStringLiteral("zz")), {}, &error));
-        QVERIFY(error.contains(QStringLiteral("zz")));
+        QVERIFY_OK(s.updateWorker(changed, diff(sampleWorker(QStringLiteral("a")), changed)));
+        const Result<int> unknown = s.updateWorker(sampleWorker(QStringLiteral("zz")), {});
+        QVERIFY(!unknown);
+        QVERIFY(unknown.message.contains(QStringLiteral("zz")));
 
         const auto workers = s.workers();
         QCOMPARE(workers.size(), 2);
@@ -177,7 +179,7 @@ private Q_SLOTS:
         e.message = QStringLiteral("no picture for 5 s");
         for (int i = 1; i <= 20; ++i)
             e.logs.append({i, LogLevel::Warning, QDateTime::currentDateTimeUtc(), QStringLiteral("line %1").arg(i)});
-        QVERIFY(s.addWatchdogEvent(e, 1, &error));
+        QVERIFY_OK(s.addWatchdogEvent(e, 1));
         QVERIFY(e.id > 0);
         const auto events = s.watchdogEvents(QStringLiteral("a"));
         QCOMPARE(events.size(), 1);
@@ -187,7 +189,7 @@ private Q_SLOTS:
         QCOMPARE(events[0].logs.last().level, LogLevel::Warning);
         QCOMPARE(s.workers()[0].watchdogEventCount, 1);
 
-        QVERIFY(s.deleteWorker(QStringLiteral("a"), &error));
+        QVERIFY_OK(s.deleteWorker(QStringLiteral("a")));
         QCOMPARE(s.workers().size(), 1);
         QVERIFY(s.changeLog(QStringLiteral("a")).isEmpty());
         QVERIFY(s.watchdogEvents(QStringLiteral("a")).isEmpty());
@@ -198,8 +200,8 @@ private Q_SLOTS:
         Store s;
         QString error;
         QVERIFY(s.open(path("bounded.db"), QStringLiteral("1"), &error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("flappy")), QStringLiteral("created"), &error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created"), &error));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("flappy")), QStringLiteral("created")));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created")));
         auto event = [](const QString &worker, int n) {
             WatchdogEvent e;
             e.workerId = worker;
@@ -210,11 +212,11 @@ private Q_SLOTS:
             return e;
         };
         WatchdogEvent calm = event(QStringLiteral("calm"), 0);
-        QVERIFY(s.addWatchdogEvent(calm, 1, &error));
+        QVERIFY_OK(s.addWatchdogEvent(calm, 1));
         const int total = Store::kWatchdogEventsKept + 20;
         for (int n = 1; n <= total; ++n) {
             WatchdogEvent e = event(QStringLiteral("flappy"), n);
-            QVERIFY2(s.addWatchdogEvent(e, n, &error), qPrintable(error));
+            QVERIFY_OK(s.addWatchdogEvent(e, n));
         }
         const auto kept = s.watchdogEvents(QStringLiteral("flappy"), 100000);
         QCOMPARE(kept.size(), Store::kWatchdogEventsKept);
@@ -245,8 +247,8 @@ private Q_SLOTS:
         QVERIFY(s.addHub(QStringLiteral("http://127.0.0.1:9001/streamhub"), QString()));
         QCOMPARE(s.hubs().size(), 2);
         QCOMPARE(s.hubs()[0].apiKey, QStringLiteral("k1"));
-        QVERIFY(s.removeHub(QStringLiteral("http://127.0.0.1:9000/streamhub"), &error));
-        QVERIFY(!s.removeHub(QStringLiteral("http://nowhere/streamhub"), &error));
+        QVERIFY_OK(s.removeHub(QStringLiteral("http://127.0.0.1:9000/streamhub")));
+        QVERIFY(!s.removeHub(QStringLiteral("http://nowhere/streamhub")));
         QCOMPARE(s.hubs().size(), 1);
     }
 
@@ -257,7 +259,7 @@ private Q_SLOTS:
             Store s;
             QString error;
             QVERIFY(s.open(p, QStringLiteral("1"), &error));
-            QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+            QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         }
         // Damage the middle of the file, as a disk fault would.
         {
@@ -329,14 +331,14 @@ private Q_SLOTS:
         QString error;
         QVERIFY(s.open(path("versions.db"), QStringLiteral("1"), &error));
         const WorkerConfig first = sampleWorker(QStringLiteral("a"));
-        QVERIFY(s.insertWorker(first, QStringLiteral("created"), &error, VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
+        QVERIFY(s.insertWorker(first, QStringLiteral("created"), VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
         WorkerConfig second = first;
         second.command = QStringLiteral("fps=10");
         second.name = QStringLiteral("Cam north");
-        int number = 0;
-        QVERIFY(s.updateWorker(second, diff(first, second), &error, VersionNote{QStringLiteral("hub http://hub/streamhub"), {}, {}, 0}, &number));
-        QCOMPARE(number, 2);
-        QVERIFY(!s.updateWorker(sampleWorker(QStringLiteral("zz")), {}, &error, VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
+        const Result<int> made = s.updateWorker(second, diff(first, second), VersionNote{QStringLiteral("hub http://hub/streamhub"), {}, {}, 0});
+        QVERIFY_OK(made);
+        QCOMPARE(made.value, 2);
+        QVERIFY(!s.updateWorker(sampleWorker(QStringLiteral("zz")), {}, VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
         QVERIFY(s.versions(QStringLiteral("zz")).isEmpty()); // nothing of a refused edit stays
 
         auto versions = s.versions(QStringLiteral("a"));
@@ -352,8 +354,8 @@ private Q_SLOTS:
         QVERIFY(versions[1].timestamp.isValid());
         QVERIFY(!versions[0].isGood() && !versions[0].bad);
 
-        QVERIFY(s.markVersionGood(QStringLiteral("a"), 1, &error));
-        QVERIFY(s.setAutoRollback(QStringLiteral("a"), true, &error));
+        QVERIFY_OK(s.markVersionGood(QStringLiteral("a"), 1));
+        QVERIFY_OK(s.setAutoRollback(QStringLiteral("a"), true));
         const StoredWorker w = s.workers().first();
         QCOMPARE(w.versions.current, 2);
         QCOMPARE(w.versions.lastGood, 1);
@@ -361,9 +363,12 @@ private Q_SLOTS:
         QVERIFY(s.versions(QStringLiteral("a"))[0].isGood());
 
         // A rollback: its own change-log row before the field rows, and the version it leaves marked bad.
-        QVERIFY(s.updateWorker(first, diff(second, first), &error,
-                               VersionNote{QStringLiteral("engine (automatic rollback to v1)"), QStringLiteral("Automatic rollback to version 1"),
-                                           QStringLiteral("details"), 2}, &number));
+        const Result<int> rolledBack =
+            s.updateWorker(first, diff(second, first),
+                           VersionNote{QStringLiteral("engine (automatic rollback to v1)"), QStringLiteral("Automatic rollback to version 1"),
+                                       QStringLiteral("details"), 2});
+        QVERIFY_OK(rolledBack);
+        const int number = rolledBack.value;
         QCOMPARE(number, 3);
         versions = s.versions(QStringLiteral("a"));
         QVERIFY(versions[1].bad);
@@ -377,7 +382,7 @@ private Q_SLOTS:
                                             QStringLiteral("name changed"), QStringLiteral("command changed")}));
 
         // Removing the worker removes its versions.
-        QVERIFY(s.deleteWorker(QStringLiteral("a"), &error));
+        QVERIFY_OK(s.deleteWorker(QStringLiteral("a")));
         QVERIFY(s.versions(QStringLiteral("a")).isEmpty());
     }
 
@@ -387,14 +392,14 @@ private Q_SLOTS:
         QString error;
         QVERIFY(s.open(path("capped.db"), QStringLiteral("1"), &error));
         WorkerConfig c = sampleWorker(QStringLiteral("busy"));
-        QVERIFY(s.insertWorker(c, QStringLiteral("created"), &error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created"), &error));
-        QVERIFY(s.markVersionGood(QStringLiteral("busy"), 1, &error));
+        QVERIFY_OK(s.insertWorker(c, QStringLiteral("created")));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created")));
+        QVERIFY_OK(s.markVersionGood(QStringLiteral("busy"), 1));
         const int edits = Store::kVersionsKept + 50;
         for (int i = 1; i <= edits; ++i) {
             WorkerConfig next = c;
             next.command = QStringLiteral("fps=5 quality=%1").arg(i);
-            QVERIFY2(s.updateWorker(next, diff(c, next), &error), qPrintable(error));
+            QVERIFY_OK(s.updateWorker(next, diff(c, next)));
             c = next;
         }
         auto kept = s.versions(QStringLiteral("busy"));
@@ -406,10 +411,10 @@ private Q_SLOTS:
         QCOMPARE(s.versions(QStringLiteral("calm")).size(), 1); // other workers keep theirs
 
         // A newer good version: the old one may go now.
-        QVERIFY(s.markVersionGood(QStringLiteral("busy"), edits + 1, &error));
+        QVERIFY_OK(s.markVersionGood(QStringLiteral("busy"), edits + 1));
         WorkerConfig next = c;
         next.command = QStringLiteral("fps=6");
-        QVERIFY(s.updateWorker(next, diff(c, next), &error));
+        QVERIFY_OK(s.updateWorker(next, diff(c, next)));
         kept = s.versions(QStringLiteral("busy"));
         QCOMPARE(kept.size(), Store::kVersionsKept);
         QVERIFY(kept.first().number > 1);
@@ -425,9 +430,9 @@ private Q_SLOTS:
             Store s;
             QString error;
             QVERIFY(s.open(p, QStringLiteral("1"), &error));
-            QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("old")), QStringLiteral("created"), &error));
+            QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("old")), QStringLiteral("created")));
             edited.command = QStringLiteral("fps=12");
-            QVERIFY(s.updateWorker(edited, diff(sampleWorker(QStringLiteral("old")), edited), &error));
+            QVERIFY_OK(s.updateWorker(edited, diff(sampleWorker(QStringLiteral("old")), edited)));
         }
         // Back to the schema before versions, as an engine of before issue 15 left it.
         {
@@ -457,9 +462,9 @@ private Q_SLOTS:
         // The next edit is version 2.
         WorkerConfig again = edited;
         again.command = QStringLiteral("fps=13");
-        int number = 0;
-        QVERIFY(s.updateWorker(again, diff(edited, again), &error, {}, &number));
-        QCOMPARE(number, 2);
+        const Result<int> made = s.updateWorker(again, diff(edited, again));
+        QVERIFY_OK(made);
+        QCOMPARE(made.value, 2);
     }
 
     // Issue 12: the history (watchdog events, counts, good marks) goes to the
@@ -478,7 +483,7 @@ private Q_SLOTS:
         s.setHistoryWrites(how);
         QString error;
         QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         QList<qint64> ids;
         for (int n = 1; n <= 31; ++n) {
             if (n == 31)
@@ -539,11 +544,11 @@ private Q_SLOTS:
         s.setHistoryWrites(how);
         QString error;
         QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("keep")), QStringLiteral("created"), &error));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("keep")), QStringLiteral("created")));
         const QString id = QStringLiteral("gone");
         const int rounds = 25;
         for (int round = 1; round <= rounds; ++round) {
-            QVERIFY(s.insertWorker(sampleWorker(id), QStringLiteral("created"), &error));
+            QVERIFY_OK(s.insertWorker(sampleWorker(id), QStringLiteral("created")));
             for (int n = 1; n <= 40; ++n) {
                 WatchdogEvent e = flapEvent(id, n, 3);
                 s.queueWatchdogEvent(e, n);
@@ -553,9 +558,9 @@ private Q_SLOTS:
             s.queueWatchdogEvent(kept, round);
             if (round % 5 == 0)
                 QThread::msleep(5); // let the writer be in the middle of it, sometimes
-            QVERIFY2(s.deleteWorker(id, &error), qPrintable(error));
+            QVERIFY_OK(s.deleteWorker(id));
             // Made again at once: nothing of the old one is its.
-            QVERIFY(s.insertWorker(sampleWorker(id), QStringLiteral("created again"), &error));
+            QVERIFY_OK(s.insertWorker(sampleWorker(id), QStringLiteral("created again")));
             QVERIFY(s.watchdogEvents(id).isEmpty());
             QCOMPARE(s.workers().last().watchdogEventCount, 0);
             QVERIFY(!s.versions(id).first().isGood());
@@ -563,7 +568,7 @@ private Q_SLOTS:
             s.queueWatchdogEvent(fresh, 1);
             QCOMPARE(s.watchdogEvents(id).size(), 1);
             if (round < rounds)
-                QVERIFY(s.deleteWorker(id, &error));
+                QVERIFY_OK(s.deleteWorker(id));
         }
         QVERIFY(s.flushHistory(10s));
         const RawDb raw(p);
@@ -589,7 +594,7 @@ private Q_SLOTS:
             QString error;
             QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
             for (int w = 0; w < workers; ++w)
-                QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("w%1").arg(w)), QStringLiteral("created"), &error));
+                QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("w%1").arg(w)), QStringLiteral("created")));
             for (int n = 1; n <= events; ++n)
                 for (int w = 0; w < workers; ++w) {
                     WatchdogEvent e = flapEvent(QStringLiteral("w%1").arg(w), n, 3);
@@ -629,7 +634,7 @@ private Q_SLOTS:
         s.setHistoryWrites(how);
         QString error;
         QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         QSignalSpy failed(&s, &Store::historyWriteFailed);
         const RawDb raw(p);
         QVERIFY(raw.exec(QStringLiteral("CREATE TRIGGER no_room BEFORE INSERT ON watchdog_event_logs "
@@ -682,7 +687,7 @@ private Q_SLOTS:
             threads.insert(QThread::currentThreadId());
             told += committed && took.count() > 0 ? 1 : 0;
         });
-        QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         WatchdogEvent e = flapEvent(QStringLiteral("a"), 1, 2);
         s.queueWatchdogEvent(e, 1);
         QVERIFY(s.flushHistory(10s));
@@ -715,7 +720,7 @@ private Q_SLOTS:
             for (int w = 0; w < workers; ++w) {
                 WorkerConfig c = sampleWorker(QStringLiteral("flap-%1").arg(w));
                 c.description = wideDescription;
-                QVERIFY(s.insertWorker(c, QStringLiteral("created"), &error));
+                QVERIFY_OK(s.insertWorker(c, QStringLiteral("created")));
                 configs << c;
             }
             for (int n = 1; n <= events; ++n) {
@@ -741,7 +746,7 @@ private Q_SLOTS:
                     QList<FieldChange> changes;
                     for (int c = 0; c < changesPerEdit; ++c)
                         changes.append({QStringLiteral("description"), longText, longText + QString::number(i)});
-                    QVERIFY2(s.updateWorker(next, changes, &error), qPrintable(error));
+                    QVERIFY_OK(s.updateWorker(next, changes));
                     configs[w] = next;
                 }
             }
@@ -772,7 +777,7 @@ private Q_SLOTS:
             Store s;
             QString error;
             QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
-            QVERIFY(s.deleteWorker(QStringLiteral("flap-0"), &error));
+            QVERIFY_OK(s.deleteWorker(QStringLiteral("flap-0")));
             QVERIFY(s.flushHistory(60s));
             QVERIFY(RawDb(p).value(QStringLiteral("PRAGMA freelist_count")).toInt() <= 1024);
         }
@@ -790,7 +795,7 @@ private Q_SLOTS:
             Store s;
             QString error;
             QVERIFY(s.open(p, QStringLiteral("1"), &error));
-            QVERIFY(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"), &error));
+            QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         }
         {
             const RawDb raw(p);

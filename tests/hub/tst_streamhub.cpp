@@ -1,6 +1,7 @@
 // The real streamengine process against a real ASP.NET Core hub shaped like
 // StreamHub (C# DTOs with `required` members: a message that lacks a field of
 // the contract is refused by the hub's own deserializer and never recorded).
+#include "VerifyResult.h"
 #include "HubMessages.h"
 #include "StreamHubClient.h"
 
@@ -215,7 +216,7 @@ private Q_SLOTS:
             QString why;
             QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
             se::WorkerConfig w = storedWorker(id, QStringLiteral("fps=5"));
-            QVERIFY2(store.insertWorker(w, QStringLiteral("created"), &why), qPrintable(why));
+            QVERIFY_OK(store.insertWorker(w, QStringLiteral("created")));
             const QString longLine = QStringLiteral("x").repeated(2000);
             for (int i = 0; i < 250; ++i) {
                 se::WatchdogEvent e;
@@ -224,12 +225,12 @@ private Q_SLOTS:
                 e.message = QStringLiteral("event %1").arg(i);
                 for (int l = 0; l < 20; ++l)
                     e.logs.append({l, se::LogLevel::Error, e.timestamp, longLine});
-                QVERIFY2(store.addWatchdogEvent(e, i + 1, &why), qPrintable(why));
+                QVERIFY_OK(store.addWatchdogEvent(e, i + 1));
             }
             for (int i = 0; i < 300; ++i) {
                 const se::WorkerConfig before = w;
                 w.command = QStringLiteral("fps=5 note=%1%2").arg(i).arg(longLine);
-                QVERIFY2(store.updateWorker(w, se::diff(before, w), &why), qPrintable(why));
+                QVERIFY_OK(store.updateWorker(w, se::diff(before, w)));
             }
         }
         startHub();
@@ -273,7 +274,7 @@ private Q_SLOTS:
             QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
             for (int i = 0; i < 200; ++i) {
                 const se::WorkerConfig w = storedWorker(QStringLiteral("big-%1").arg(i), QStringLiteral("fps=5 ") + QString(1500, QLatin1Char('p')));
-                QVERIFY2(store.insertWorker(w, QStringLiteral("created"), &why), qPrintable(why));
+                QVERIFY_OK(store.insertWorker(w, QStringLiteral("created")));
                 seeded.insert(w.id);
             }
         }
