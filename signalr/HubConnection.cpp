@@ -1,46 +1,23 @@
 #include "HubConnection.h"
 
-#include "HttpPost.h"
 #include "Logging.h"
+#include "WebSocketTransport.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMetaEnum>
-#include <QNetworkRequest>
-#include <QUrlQuery>
-#include <QWebSocket>
 #include <exception>
-
-#include <sys/socket.h>
+#include <utility>
 
 namespace signalr {
 
-namespace {
-
-constexpr int MaxRedirects = 100;
-
-QUrl withPathSuffix(QUrl url, const QString &suffix)
-{
-    QString path = url.path();
-    while (path.endsWith(QLatin1Char('/')))
-        path.chop(1);
-    url.setPath(path + suffix);
-    return url;
-}
-
-} // namespace
-
 HubConnection::HubConnection(HubConnectionOptions options, QObject *parent)
-    : QObject(parent), m_options(std::move(options)), m_reader(m_options.maxRecordBytes)
+    : QObject(parent), m_options(std::move(options)), m_reader(m_options.maxRecordBytes),
+      m_buffer(m_options.statefulReconnectBufferBytes, m_options.ackIntervalMs)
 {
     m_keepAlive.setSingleShot(true);
     m_serverTimeout.setSingleShot(true);
     m_handshakeTimer.setSingleShot(true);
     m_retryTimer.setSingleShot(true);
     m_reattachTimer.setSingleShot(true);
-    m_ackTimer.setSingleShot(true);
-    m_writeWatch.setSingleShot(true);
-    connect(&m_writeWatch, &QTimer::timeout, this, &HubConnection::checkWriteProgress);
     // The two liveness timers are not restarted per message (that costs a timer
     // re-registration each time); they fire, look at the clock, and re-arm.
     m_clock.start();
@@ -76,20 +53,14 @@ HubConnection::HubConnection(HubConnectionOptions options, QObject *parent)
             transportLost(QStringLiteral("Stateful reconnect did not succeed within %1 ms.").arg(m_options.statefulReconnectTimeoutMs), true);
     });
     connect(&m_retryTimer, &QTimer::timeout, this, &HubConnection::beginAttempt);
-    connect(&m_ackTimer, &QTimer::timeout, this, [this] {
-        if (m_phase == Phase::Open && m_stateful && m_lastProcessedSeq > m_lastAckedSent) {
-            m_lastAckedSent = m_lastProcessedSeq;
-            sendMessage(HubMessage::ack(m_lastProcessedSeq));
-        }
-    });
+    connect(&m_buffer, &MessageBuffer::ackDue, this, [this](qint64 sequenceId) { sendMessage(HubMessage::ack(sequenceId)); });
 }
 
 HubConnection::~HubConnection()
 {
     m_stopping = true;
     m_phase = Phase::Idle;
-    teardownSocket();
-    delete m_negotiation;
+    dropTransport();
 }
 
 void HubConnection::setState(State s)
@@ -125,11 +96,12 @@ void HubConnection::stop()
         return;
     m_stopping = true;
     m_retryTimer.stop();
-    if (m_socket && (m_phase == Phase::Open || m_phase == Phase::Handshaking)) {
+    if (m_transport && (m_phase == Phase::Open || m_phase == Phase::Handshaking)) {
         setState(State::Disconnecting);
         failAllPending(QStringLiteral("The connection was stopped."));
         flush();
-        m_socket->close(QWebSocketProtocol::CloseCodeNormal);
+        if (m_transport) // the flush may have lost it
+            m_transport->close();
         // A peer that never answers the close frame does not hold us.
         QTimer::singleShot(2000, this, [this, gen = m_generation] {
             if (m_state == State::Disconnecting && m_generation == gen)
@@ -142,197 +114,50 @@ void HubConnection::stop()
 
 void HubConnection::beginAttempt()
 {
-    teardownSocket();
-    m_reader.clear();
+    dropTransport();
     m_closeReceived = false;
     m_stateful = false;
-    m_nextSendSeq = 1;
-    m_nextRecvSeq = 1;
-    m_lastProcessedSeq = 0;
-    m_lastAckedSent = 0;
-    m_replay.clear();
-    m_replayBytes = 0;
-    m_replayOverLimit = false;
+    m_buffer.reset();
     m_connectionId.clear();
-    m_connectionToken.clear();
-    m_accessToken = m_options.accessTokenProvider ? m_options.accessTokenProvider() : QString();
-    if (m_options.skipNegotiation) {
-        openWebSocket(webSocketUrl(m_options.url));
-        return;
-    }
-    negotiate(m_options.url, 0);
-}
-
-void HubConnection::negotiate(const QUrl &base, int redirects)
-{
-    QUrl url = withPathSuffix(base, QStringLiteral("/negotiate"));
-    if (url.scheme() == QLatin1String("ws"))
-        url.setScheme(QStringLiteral("http"));
-    else if (url.scheme() == QLatin1String("wss"))
-        url.setScheme(QStringLiteral("https"));
-    QUrlQuery q(url);
-    q.removeAllQueryItems(QStringLiteral("negotiateVersion"));
-    q.addQueryItem(QStringLiteral("negotiateVersion"), QStringLiteral("1"));
-    if (m_options.statefulReconnect)
-        q.addQueryItem(QStringLiteral("useStatefulReconnect"), QStringLiteral("true"));
-    url.setQuery(q);
-    post(url, base, redirects);
-}
-
-// One negotiate request; an HTTP redirect is followed (never from https to http).
-void HubConnection::post(const QUrl &url, const QUrl &base, int redirects)
-{
+    std::unique_ptr<Transport> transport =
+        m_options.transportFactory ? m_options.transportFactory(m_options) : std::make_unique<WebSocketTransport>(m_options);
+    m_transport = transport.release();
+    m_transport->setParent(this);
+    connect(m_transport, &Transport::negotiated, this, &HubConnection::onNegotiated);
+    connect(m_transport, &Transport::opened, this, &HubConnection::onTransportOpened);
+    connect(m_transport, &Transport::received, this, &HubConnection::onData);
+    connect(m_transport, &Transport::closed, this, [this](const QString &error) { transportLost(error, true); });
+    connect(m_transport, &Transport::bytesWritten, this, &HubConnection::bytesWritten);
     m_phase = Phase::Negotiating;
-    HttpPost::Request request;
-    request.url = url;
-    request.headers = {{"Content-Type", "text/plain;charset=UTF-8"}, {"X-Requested-With", "XMLHttpRequest"}};
-    request.headers += m_options.headers;
-    if (!m_accessToken.isEmpty())
-        request.headers.append({"Authorization", "Bearer " + m_accessToken.toUtf8()});
-    request.sslConfiguration = m_options.sslConfiguration;
-    request.maxBodyBytes = m_options.maxNegotiateBytes;
-    request.timeoutMs = m_options.negotiateTimeoutMs;
-    qCDebug(lcSignalR) << "negotiate" << url;
-    auto *negotiation = new HttpPost(request, this);
-    m_negotiation = negotiation;
-    connect(negotiation, &HttpPost::finished, this, [this, negotiation, url, base, redirects](const HttpPost::Answer &answer) {
-        negotiation->deleteLater();
-        if (negotiation != m_negotiation)
-            return;
-        m_negotiation = nullptr;
-        if (m_phase != Phase::Negotiating)
-            return;
-        if (!answer.error.isEmpty()) {
-            attemptFailed(QStringLiteral("Negotiate failed: %1").arg(answer.error));
-            return;
-        }
-        if (answer.status >= 300 && answer.status < 400 && !answer.location.isEmpty()) {
-            const QUrl next = url.resolved(QUrl::fromEncoded(answer.location));
-            if (redirects >= MaxRedirects || (url.scheme() == QLatin1String("https") && next.scheme() != QLatin1String("https"))) {
-                attemptFailed(QStringLiteral("Negotiate failed: HTTP %1 to %2 not followed (too many redirects, or less safe).")
-                                  .arg(answer.status)
-                                  .arg(next.toString(QUrl::RemoveQuery)));
-                return;
-            }
-            post(next, base, redirects + 1);
-            return;
-        }
-        if (answer.status != 200) {
-            attemptFailed(QStringLiteral("Negotiate failed: HTTP %1").arg(answer.status));
-            return;
-        }
-        const QByteArray &body = answer.body;
-        QJsonParseError pe;
-        const QJsonObject o = QJsonDocument::fromJson(body, &pe).object();
-        if (pe.error != QJsonParseError::NoError) {
-            attemptFailed(QStringLiteral("Negotiate failed: invalid JSON (%1)").arg(pe.errorString()));
-            return;
-        }
-        if (o.contains(QLatin1String("error"))) {
-            attemptFailed(QStringLiteral("Negotiate failed: %1").arg(o.value(QLatin1String("error")).toString()));
-            return;
-        }
-        if (o.contains(QLatin1String("url"))) {
-            if (redirects >= MaxRedirects) {
-                attemptFailed(QStringLiteral("Negotiate failed: more than %1 redirects.").arg(MaxRedirects));
-                return;
-            }
-            const QUrl next = base.resolved(QUrl(o.value(QLatin1String("url")).toString()));
-            if (o.contains(QLatin1String("accessToken")))
-                m_accessToken = o.value(QLatin1String("accessToken")).toString();
-            qCDebug(lcSignalR) << "negotiate redirect to" << next;
-            negotiate(next, redirects + 1);
-            return;
-        }
-        bool webSockets = false;
-        for (const QJsonValue &t : o.value(QLatin1String("availableTransports")).toArray()) {
-            const QJsonObject tr = t.toObject();
-            if (tr.value(QLatin1String("transport")).toString() == QLatin1String("WebSockets")
-                && tr.value(QLatin1String("transferFormats")).toArray().contains(QStringLiteral("Text")))
-                webSockets = true;
-        }
-        if (!webSockets) {
-            attemptFailed(QStringLiteral("Negotiate failed: the server does not offer WebSockets with text frames."));
-            return;
-        }
-        const int version = o.value(QLatin1String("negotiateVersion")).toInt();
-        m_connectionId = o.value(QLatin1String("connectionId")).toString();
-        m_connectionToken = version >= 1 ? o.value(QLatin1String("connectionToken")).toString() : m_connectionId;
-        m_stateful = m_options.statefulReconnect && o.value(QLatin1String("useStatefulReconnect")).toBool();
-        openWebSocket(webSocketUrl(base));
-    });
-    negotiation->start();
+    ++m_link;
+    m_transport->start();
 }
 
-QUrl HubConnection::webSocketUrl(const QUrl &base) const
+void HubConnection::onNegotiated(const QString &connectionId, bool statefulReconnect)
 {
-    QUrl url = base;
-    if (url.scheme() == QLatin1String("http"))
-        url.setScheme(QStringLiteral("ws"));
-    else if (url.scheme() == QLatin1String("https"))
-        url.setScheme(QStringLiteral("wss"));
-    QUrlQuery q(url);
-    if (!m_connectionToken.isEmpty())
-        q.addQueryItem(QStringLiteral("id"), m_connectionToken);
-    if (!m_accessToken.isEmpty())
-        q.addQueryItem(QStringLiteral("access_token"), QString::fromLatin1(QUrl::toPercentEncoding(m_accessToken)));
-    url.setQuery(q);
-    return url;
+    if (m_phase != Phase::Negotiating)
+        return;
+    m_connectionId = connectionId;
+    m_stateful = statefulReconnect;
+    m_phase = Phase::Opening;
+    m_handshakeTimer.start(m_options.handshakeTimeoutMs);
 }
 
-void HubConnection::openWebSocket(const QUrl &url)
+void HubConnection::onTransportOpened()
 {
-    teardownSocket();
-    if (m_phase != Phase::Reattaching) {
-        m_phase = Phase::Opening;
-        m_handshakeTimer.start(m_options.handshakeTimeoutMs);
-    }
-    m_wsUrl = url;
-    m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
-    // What the server sends is bounded before it is held: a frame at most one
-    // record, a message that record and a little more.
-    m_socket->setMaxAllowedIncomingFrameSize(quint64(m_options.maxRecordBytes));
-    m_socket->setMaxAllowedIncomingMessageSize(quint64(m_options.maxRecordBytes + 64 * 1024));
-    if (m_options.sslConfiguration)
-        m_socket->setSslConfiguration(*m_options.sslConfiguration);
-    connect(m_socket, &QWebSocket::connected, this, &HubConnection::onSocketConnected);
-    connect(m_socket, &QWebSocket::disconnected, this, &HubConnection::onSocketDisconnected);
-    connect(m_socket, &QWebSocket::textMessageReceived, this, &HubConnection::onText);
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &HubConnection::onBinary);
-    connect(m_socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
-        const QString e = m_socket ? m_socket->errorString() : QString();
-        transportLost(QStringLiteral("WebSocket error: %1").arg(e), true);
-    });
-    connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64 n) {
-        m_lastWriteProgressMs = m_clock.elapsed();
-        Q_EMIT bytesWritten(n);
-    });
-    QNetworkRequest req(url);
-    for (const auto &h : m_options.headers)
-        req.setRawHeader(h.first, h.second);
-    qCDebug(lcSignalR) << "open" << url.toString(QUrl::RemoveQuery);
-    m_socket->open(req);
-}
-
-void HubConnection::onSocketConnected()
-{
-    // Small request/response records: no Nagle delay (the official clients do the same).
-    if (auto *tcp = m_socket ? m_socket->findChild<QAbstractSocket *>() : nullptr)
-        tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_phase == Phase::Reattaching) {
         // Same logical connection: no handshake; tell the server where our sequence
         // restarts, then replay what it has not acknowledged.
         m_reattachTimer.stop();
         m_phase = Phase::Open;
-        const qint64 first = m_replay.empty() ? m_nextSendSeq : m_replay.front().sequenceId;
-        qCInfo(lcSignalR) << "stateful reconnect: re-attached; replaying" << m_replay.size() << "messages from" << first;
-        // A write can lose the connection (sendFrame), which may clear the
-        // buffer: replay by index, and only while the socket is this one.
-        QWebSocket *const socket = m_socket;
-        writeRaw(HubProtocol::write(HubMessage::sequence(first)));
-        for (size_t i = 0; i < m_replay.size() && m_socket == socket; ++i)
-            writeRaw(m_replay[i].record);
-        if (m_socket == socket)
+        const QList<QByteArray> replay = m_buffer.replay();
+        qCInfo(lcSignalR) << "stateful reconnect: re-attached; replaying" << (replay.size() - 1) << "messages";
+        // A write can lose the link (and a full reconnect clear the buffer):
+        // replay only while the link is this one.
+        const quint64 link = m_link;
+        for (qsizetype i = 0; i < replay.size() && m_link == link; ++i)
+            writeRaw(replay[i]);
+        if (m_link == link)
             resetServerTimeout();
         return;
     }
@@ -342,42 +167,19 @@ void HubConnection::onSocketConnected()
     writeRaw(HubProtocol::handshakeRequest(m_stateful ? 2 : 1));
 }
 
-void HubConnection::onSocketDisconnected()
-{
-    QString reason = QStringLiteral("The WebSocket closed");
-    if (m_socket) {
-        const auto code = m_socket->closeCode();
-        if (code == QWebSocketProtocol::CloseCodeTooMuchData) {
-            transportLost(QStringLiteral("Protocol error: the server sent a message larger than %1 bytes (WebSocket close code 1009).")
-                              .arg(m_options.maxRecordBytes),
-                          true);
-            return;
-        }
-        reason += QStringLiteral(" (code %1%2)")
-                      .arg(int(code))
-                      .arg(m_socket->closeReason().isEmpty() ? QString() : QStringLiteral(": ") + m_socket->closeReason());
-        if (m_socket->error() != QAbstractSocket::UnknownSocketError)
-            reason += QStringLiteral(": ") + m_socket->errorString();
-    }
-    transportLost(reason, true);
-}
-
-void HubConnection::onText(const QString &text) { onData(text.toUtf8()); }
-void HubConnection::onBinary(const QByteArray &data) { onData(data); }
-
-void HubConnection::onData(QByteArrayView data)
+void HubConnection::onData(const QByteArray &data)
 {
     resetServerTimeout();
     m_reader.append(data);
     QPointer<HubConnection> self(this);
-    const QWebSocket *socket = m_socket;
-    while (self && m_socket == socket && socket) {
+    const quint64 link = m_link;
+    while (self && m_link == link) {
         std::optional<QByteArray> record = m_reader.next();
         if (!record)
             break;
         handleRecord(*record);
     }
-    if (self && m_socket == socket && socket && m_reader.overflowed())
+    if (self && m_link == link && m_reader.overflowed())
         transportLost(QStringLiteral("Protocol error: a record exceeds %1 bytes.").arg(m_options.maxRecordBytes), true);
 }
 
@@ -426,18 +228,8 @@ void HubConnection::handleRecord(const QByteArray &record)
 
 void HubConnection::handleMessage(HubMessage &&m)
 {
-    if (m_stateful && m.isTrackable()) {
-        const qint64 id = m_nextRecvSeq++;
-        if (id <= m_lastProcessedSeq)
-            return; // replayed duplicate
-        m_lastProcessedSeq = id;
-        if (m_lastProcessedSeq - m_lastAckedSent >= 64) {
-            m_lastAckedSent = m_lastProcessedSeq;
-            sendMessage(HubMessage::ack(m_lastProcessedSeq));
-        } else if (!m_ackTimer.isActive()) {
-            m_ackTimer.start(m_options.ackIntervalMs);
-        }
-    }
+    if (m_stateful && m.isTrackable() && !m_buffer.accept())
+        return; // replayed duplicate
     switch (m.type) {
     case MessageType::Invocation: handleInvocation(m); return;
     case MessageType::StreamInvocation:
@@ -478,15 +270,13 @@ void HubConnection::handleMessage(HubMessage &&m)
         qCInfo(lcSignalR) << "server closed the connection" << m.error.value_or(QString()) << "allowReconnect" << m.allowReconnect;
         transportLost(m.error ? QStringLiteral("Server closed the connection with an error: %1").arg(*m.error) : QString(), m.allowReconnect);
         return;
-    case MessageType::Ack: onAck(m.sequenceId); return;
+    case MessageType::Ack: m_buffer.acknowledge(m.sequenceId); return;
     case MessageType::Sequence:
-        if (m.sequenceId > m_lastProcessedSeq + 1) {
-            transportLost(
-                QStringLiteral("Protocol error: Sequence %1 beyond the %2 messages received.").arg(m.sequenceId).arg(m_lastProcessedSeq),
-                true);
-            return;
-        }
-        m_nextRecvSeq = m.sequenceId;
+        if (!m_buffer.resetReceiveSequence(m.sequenceId))
+            transportLost(QStringLiteral("Protocol error: Sequence %1 beyond the %2 messages received.")
+                              .arg(m.sequenceId)
+                              .arg(m_buffer.lastReceivedSequenceId()),
+                          true);
         return;
     }
 }
@@ -713,17 +503,9 @@ void HubConnection::cancelStream(const QString &invocationId)
 
 void HubConnection::sendMessage(const HubMessage &m)
 {
-    QByteArray record = HubProtocol::write(m);
-    if (m_stateful && m.isTrackable()) {
-        const qint64 seq = m_nextSendSeq++;
-        m_replayBytes += record.size();
-        m_replay.push_back({seq, record});
-        if (m_replayBytes > m_options.statefulReconnectBufferBytes && !m_replayOverLimit) {
-            m_replayOverLimit = true; // once per excursion, not at every message
-            qCWarning(lcSignalR) << "stateful reconnect buffer holds" << m_replayBytes << "unacknowledged bytes, over its"
-                                 << m_options.statefulReconnectBufferBytes;
-        }
-    }
+    const QByteArray record = HubProtocol::write(m);
+    if (m_stateful && m.isTrackable())
+        m_buffer.push(record);
     // Answers and calls that wait for one leave at once, not at the end of the
     // turn: the peer is waiting on them, and the turn may go on with other work.
     const bool urgent = m.type == MessageType::Completion || m.type == MessageType::CancelInvocation
@@ -739,7 +521,7 @@ void HubConnection::sendMessage(const HubMessage &m)
 // An urgent record leaves at once with those gathered before it (order kept).
 void HubConnection::writeRaw(const QByteArray &record, bool urgent)
 {
-    if (!m_socket)
+    if (!m_transport)
         return;
     resetKeepAlive();
     if (urgent && m_flushScheduled) {
@@ -761,67 +543,14 @@ void HubConnection::writeRaw(const QByteArray &record, bool urgent)
 void HubConnection::flush()
 {
     m_flushScheduled = false;
-    if (!m_socket || m_outBuffer.isEmpty())
+    if (!m_transport || m_outBuffer.isEmpty())
         return;
     sendFrame(std::exchange(m_outBuffer, QByteArray()));
 }
 
-void HubConnection::sendFrame(const QByteArray &records)
-{
-    // A write that finds the server gone reports it from inside the write:
-    // transportLost() has then torn this socket down (and may have started a
-    // new one), so each step checks that it still writes to the same socket.
-    QWebSocket *const socket = m_socket;
-    if (socket->bytesToWrite() == 0)
-        m_lastWriteProgressMs = m_clock.elapsed(); // nothing was waiting: the wait starts now
-    socket->sendTextMessage(QString::fromUtf8(records));
-    if (m_socket != socket)
-        return;
-    socket->flush();
-    if (m_socket != socket)
-        return;
-    if (m_options.writeTimeoutMs > 0 && !m_writeWatch.isActive() && socket->bytesToWrite() > 0)
-        m_writeWatch.start(std::min(1000, m_options.writeTimeoutMs));
-}
+void HubConnection::sendFrame(const QByteArray &records) { m_transport->send(records); }
 
-// Asked of the socket, not counted from bytesWritten: Qt does not emit that
-// signal again for bytes written from inside its handler.
-qint64 HubConnection::bufferedBytes() const { return m_outBuffer.size() + (m_socket ? m_socket->bytesToWrite() : 0); }
-
-// A server that reads nothing for writeTimeoutMs is as lost as one that says
-// nothing for serverTimeoutMs; without this a client would queue for ever.
-void HubConnection::checkWriteProgress()
-{
-    if (!m_socket || m_phase != Phase::Open)
-        return;
-    const qint64 waiting = m_socket->bytesToWrite();
-    if (waiting == 0)
-        return; // re-armed by the next write that has to wait
-    const qint64 now = m_clock.elapsed();
-    if (waiting < m_lastBytesToWrite)
-        m_lastWriteProgressMs = now;
-    m_lastBytesToWrite = waiting;
-    if (now - m_lastWriteProgressMs >= m_options.writeTimeoutMs) {
-        transportLost(QStringLiteral("Write timeout: the server has read nothing for %1 ms (%2 bytes waiting).")
-                          .arg(now - m_lastWriteProgressMs)
-                          .arg(waiting),
-                      true);
-        return;
-    }
-    m_writeWatch.start(std::min(1000, m_options.writeTimeoutMs));
-}
-
-void HubConnection::onAck(qint64 sequenceId)
-{
-    while (!m_replay.empty() && m_replay.front().sequenceId <= sequenceId) {
-        m_replayBytes -= m_replay.front().record.size();
-        m_replay.pop_front();
-    }
-    if (m_replayOverLimit && m_replayBytes <= m_options.statefulReconnectBufferBytes) {
-        m_replayOverLimit = false;
-        qCInfo(lcSignalR) << "stateful reconnect buffer back to" << m_replayBytes << "unacknowledged bytes";
-    }
-}
+qint64 HubConnection::bufferedBytes() const { return m_outBuffer.size() + (m_transport ? m_transport->bufferedBytes() : 0); }
 
 void HubConnection::resetKeepAlive()
 {
@@ -837,40 +566,39 @@ void HubConnection::resetServerTimeout()
         m_serverTimeout.start(m_options.serverTimeoutMs);
 }
 
-void HubConnection::abortTransport()
-{
-    if (!m_socket)
-        return;
-    // Reset the TCP connection (SO_LINGER 0: RST, not FIN), as a network failure
-    // or a middlebox would; a FIN looks to the server like the client leaving.
-    auto *tcp = m_socket->findChild<QAbstractSocket *>();
-    if (tcp) {
-        const qintptr fd = tcp->socketDescriptor();
-        if (fd >= 0) {
-            const linger l{1, 0};
-            ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &l, sizeof l);
-        }
-    }
-    m_socket->abort();
-}
-
-void HubConnection::teardownSocket()
+// The link goes, its timers and what was gathered for it with it; the transport
+// stays for a re-attach.
+void HubConnection::closeLink()
 {
     m_keepAlive.stop();
     m_serverTimeout.stop();
     m_handshakeTimer.stop();
-    m_ackTimer.stop();
-    m_writeWatch.stop();
-    m_lastBytesToWrite = 0;
-    if (m_socket) {
-        QWebSocket *s = m_socket;
-        m_socket = nullptr;
-        s->disconnect(this);
-        s->abort();
-        s->deleteLater();
-    }
+    m_buffer.pauseAcks();
+    ++m_link;
+    if (m_transport)
+        m_transport->abort();
     m_outBuffer.clear();
     m_reader.clear();
+}
+
+void HubConnection::dropTransport()
+{
+    if (Transport *t = std::exchange(m_transport, nullptr)) {
+        t->disconnect(this);
+        t->abort();
+        t->deleteLater();
+    }
+    closeLink();
+}
+
+void HubConnection::reattachSoon(int delayMs)
+{
+    QTimer::singleShot(delayMs, this, [this, gen = m_generation, link = m_link] {
+        if (m_phase == Phase::Reattaching && m_generation == gen && m_link == link && m_transport) {
+            ++m_link;
+            m_transport->reattach();
+        }
+    });
 }
 
 void HubConnection::transportLost(const QString &error, bool allowReconnect)
@@ -894,13 +622,10 @@ void HubConnection::transportLost(const QString &error, bool allowReconnect)
         if (m_reattachTimer.isActive()) {
             // Typically 409 Conflict: the server has not yet noticed that the old
             // WebSocket is gone. Try again shortly, within the re-attach window.
-            teardownSocket();
+            closeLink();
             const int delay = std::min(250, 10 << std::min(m_reattachAttempts++, 5));
             qCDebug(lcSignalR) << "stateful re-attach failed:" << error << "; again in" << delay << "ms";
-            QTimer::singleShot(delay, this, [this, gen = m_generation] {
-                if (m_phase == Phase::Reattaching && m_generation == gen && !m_socket)
-                    openWebSocket(m_wsUrl);
-            });
+            reattachSoon(delay);
             return;
         }
         qCInfo(lcSignalR) << "stateful reconnect failed:" << error;
@@ -918,7 +643,7 @@ void HubConnection::transportLost(const QString &error, bool allowReconnect)
         break;
     }
     const QString reason = m_phase == Phase::Reattaching ? m_lostReason : error;
-    teardownSocket();
+    dropTransport();
     m_phase = Phase::Idle;
     failAllPending(QStringLiteral("The connection was lost: %1").arg(reason.isEmpty() ? QStringLiteral("closed by the server") : reason));
     if ((m_closeReceived && !allowReconnect) || !m_options.retryPolicy.enabled()) {
@@ -948,33 +673,14 @@ void HubConnection::startStatefulReattach()
     m_phase = Phase::Reattaching;
     m_reattachAttempts = 0;
     m_reattachTimer.start(m_options.statefulReconnectTimeoutMs);
-    // The same connection token; a fresh access token if the provider has one.
-    QUrl url = m_wsUrl;
-    teardownSocket();
-    if (m_options.accessTokenProvider) {
-        QUrlQuery q(url);
-        q.removeAllQueryItems(QStringLiteral("access_token"));
-        const QString token = m_options.accessTokenProvider();
-        if (!token.isEmpty())
-            q.addQueryItem(QStringLiteral("access_token"), QString::fromLatin1(QUrl::toPercentEncoding(token)));
-        url.setQuery(q);
-    }
-    m_wsUrl = url;
-    QTimer::singleShot(0, this, [this, gen = m_generation] {
-        if (m_phase == Phase::Reattaching && m_generation == gen && !m_socket)
-            openWebSocket(m_wsUrl);
-    });
+    closeLink();
+    reattachSoon(0);
 }
 
 void HubConnection::attemptFailed(const QString &error)
 {
     qCDebug(lcSignalR) << "connect attempt failed:" << error; // the caller hears it: startFailed or the next retry
-    teardownSocket();
-    if (m_negotiation) {
-        m_negotiation->abort();
-        m_negotiation->deleteLater();
-        m_negotiation = nullptr;
-    }
+    dropTransport();
     m_phase = Phase::Idle;
     if (m_stopping || m_state == State::Disconnecting) {
         finishClose(QString());
@@ -1024,19 +730,12 @@ void HubConnection::failAllPending(const QString &error)
 
 void HubConnection::finishClose(const QString &error)
 {
-    teardownSocket();
+    dropTransport();
     m_retryTimer.stop();
     m_reattachTimer.stop();
-    if (m_negotiation) {
-        m_negotiation->abort();
-        m_negotiation->deleteLater();
-        m_negotiation = nullptr;
-    }
     m_phase = Phase::Idle;
     m_stateful = false;
-    m_replay.clear();
-    m_replayBytes = 0;
-    m_replayOverLimit = false;
+    m_buffer.reset();
     failAllPending(error.isEmpty() ? QStringLiteral("The connection was closed.") : error);
     const bool wasStarted = m_state != State::Disconnected;
     setState(State::Disconnected);

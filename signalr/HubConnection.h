@@ -11,9 +11,12 @@
 //   connect(reply, &signalr::InvocationReply::finished, ...);
 //
 // Everything is asynchronous; nothing blocks or spins an event loop.
+#include "HubConnectionOptions.h"
 #include "HubProtocol.h"
+#include "MessageBuffer.h"
 #include "Replies.h"
 #include "RetryPolicy.h"
+#include "Transport.h"
 #include "UploadStream.h"
 
 #include <QElapsedTimer>
@@ -23,40 +26,12 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
-#include <QSslConfiguration>
 #include <QTimer>
-#include <QUrl>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <type_traits>
 
-class QWebSocket;
-
 namespace signalr {
-
-class HttpPost;
-
-struct HubConnectionOptions {
-    QUrl url;                                     // http(s)://host/hub (ws(s):// too)
-    std::function<QString()> accessTokenProvider; // asked before each connect
-    QList<QPair<QByteArray, QByteArray>> headers; // on negotiate and on the WebSocket upgrade
-    bool skipNegotiation = false;                 // WebSocket straight away (no /negotiate)
-    RetryPolicy retryPolicy;                      // default: never reconnect (none())
-    int keepAliveIntervalMs = 15000;              // Ping after this long without sending
-    int serverTimeoutMs = 30000;                  // lost after this long without hearing
-    int handshakeTimeoutMs = 15000;
-    int negotiateTimeoutMs = 15000;
-    qint64 maxNegotiateBytes = 64 * 1024;          // a larger negotiate answer fails the attempt
-    int stableConnectionMs = 5000;                 // lost sooner after opening: the reconnect episode goes on
-    bool statefulReconnect = false;                // ask for it; used when the server allows
-    qint64 statefulReconnectBufferBytes = 1 << 20; // unacknowledged bytes kept for replay
-    int ackIntervalMs = 1000;
-    int statefulReconnectTimeoutMs = 5000;             // a transparent re-attach must succeed within
-    int writeTimeoutMs = 30000;                        // lost after this long unable to write anything (0: never)
-    qint64 maxRecordBytes = 32 * 1024 * 1024;          // a larger incoming record or message is a protocol error
-    std::optional<QSslConfiguration> sslConfiguration; // default: Qt's, verification on
-};
 
 class HubConnection : public QObject {
     Q_OBJECT
@@ -126,9 +101,6 @@ public:
     qint64 bufferedBytes() const;
     int pendingInvocations() const { return int(m_invocations.size()); }
 
-    // Test hook: drops the transport as a network failure would (no close handshake).
-    void abortTransport();
-
 Q_SIGNALS:
     void stateChanged(signalr::HubConnection::State state);
     void connected();                              // start() succeeded
@@ -150,21 +122,12 @@ private:
         QTimer *timer = nullptr;
         QStringList uploads; // stream ids sent with the call
     };
-    struct Buffered {
-        qint64 sequenceId;
-        QByteArray record;
-    };
 
     void setState(State s);
     void beginAttempt();
-    void negotiate(const QUrl &url, int redirects);
-    void post(const QUrl &url, const QUrl &base, int redirects);
-    void openWebSocket(const QUrl &url);
-    void onSocketConnected();
-    void onSocketDisconnected();
-    void onText(const QString &text);
-    void onBinary(const QByteArray &data);
-    void onData(QByteArrayView data);
+    void onNegotiated(const QString &connectionId, bool statefulReconnect);
+    void onTransportOpened();
+    void onData(const QByteArray &data);
     void handleRecord(const QByteArray &record);
     void handleMessage(HubMessage &&m);
     void handleInvocation(const HubMessage &m);
@@ -173,7 +136,8 @@ private:
     void scheduleReconnect(const QString &error);
     void finishClose(const QString &error);
     void failAllPending(const QString &error);
-    void teardownSocket();
+    void closeLink();
+    void dropTransport();
     void sendMessage(const HubMessage &m);
     void writeRaw(const QByteArray &record, bool urgent = false);
     void flush();
@@ -190,24 +154,18 @@ private:
     void endUpload(const QString &streamId, const QString &error); // empty: completed
     void finishPending(const QString &id);
     void startStatefulReattach();
-    void onAck(qint64 sequenceId);
-    void trimBuffer();
+    void reattachSoon(int delayMs);
     QString nextInvocationId() { return QString::number(++m_invocationCounter); }
-    QUrl webSocketUrl(const QUrl &base) const;
     void resetKeepAlive();
     void resetServerTimeout();
-    void checkWriteProgress();
 
     HubConnectionOptions m_options;
     State m_state = State::Disconnected;
     Phase m_phase = Phase::Idle;
-    QPointer<HttpPost> m_negotiation;
-    QWebSocket *m_socket = nullptr;
+    Transport *m_transport = nullptr; // a child; one per connection, re-attaches included
+    quint64 m_link = 0;               // the current link: bumps as one opens or closes
     RecordReader m_reader;
     QString m_connectionId;
-    QString m_connectionToken;
-    QString m_accessToken;
-    QUrl m_wsUrl;             // the WebSocket URL of this connection (for a stateful re-attach)
     quint64 m_generation = 0; // bumps with every new connection (not with a re-attach)
     quint64 m_invocationCounter = 0;
     QHash<QString, Pending> m_invocations;
@@ -220,15 +178,11 @@ private:
     QTimer m_serverTimeout;
     QTimer m_handshakeTimer;
     QTimer m_retryTimer;
-    QTimer m_ackTimer;
     QTimer m_reattachTimer;
-    QTimer m_writeWatch;
     QElapsedTimer m_lostAt;
     QElapsedTimer m_clock;
     qint64 m_lastSendMs = 0;
     qint64 m_lastReceiveMs = 0;
-    qint64 m_lastWriteProgressMs = 0;
-    qint64 m_lastBytesToWrite = 0;
     QElapsedTimer m_openedAt;      // the current connection's handshake
     QSet<QString> m_unhandledTold; // methods with no handler, told once each
     int m_retryCount = 0;
@@ -237,15 +191,8 @@ private:
     bool m_closeReceived = false;
     bool m_stopping = false;
 
-    // Stateful reconnect.
-    bool m_stateful = false;
-    qint64 m_nextSendSeq = 1;
-    qint64 m_nextRecvSeq = 1;
-    qint64 m_lastProcessedSeq = 0;
-    qint64 m_lastAckedSent = 0;
-    std::deque<Buffered> m_replay;
-    qint64 m_replayBytes = 0;
-    bool m_replayOverLimit = false;
+    bool m_stateful = false; // stateful reconnect, as negotiated
+    MessageBuffer m_buffer;
 };
 
 // Fluent construction, shaped like the official clients' builders.
@@ -299,6 +246,11 @@ public:
     HubConnectionBuilder &withSslConfiguration(const QSslConfiguration &c)
     {
         o.sslConfiguration = c;
+        return *this;
+    }
+    HubConnectionBuilder &withTransportFactory(std::function<std::unique_ptr<Transport>(const HubConnectionOptions &)> f)
+    {
+        o.transportFactory = std::move(f);
         return *this;
     }
     HubConnectionOptions options() const { return o; }

@@ -1,4 +1,5 @@
 // The client against the real ASP.NET Core hub (tests/testhub, /testhub).
+#include "LinkDropper.h"
 #include "SelfSignedCertificate.h"
 #include "TestHubProcess.h"
 #include "TestUtil.h"
@@ -367,28 +368,30 @@ private Q_SLOTS:
   void uploadStreamsAndDrops() {
     // A lost connection closes open streams at once.
     {
-      auto c = make(builder().withAutomaticReconnect(RetryPolicy::delays({0})));
+      LinkDropper link;
+      auto c = make(builder().withAutomaticReconnect(RetryPolicy::delays({0})).withTransportFactory(link.factory()));
       QVERIFY(startAndWait(c.get()));
       auto *up = c->createUploadStream();
       QSignalSpy closed(up, &UploadStream::closed);
       auto *sum = c->invoke("UploadSum", {}, {up});
       QSignalSpy sumFailed(sum, &signalr::InvocationReply::errorOccurred);
       up->write(1);
-      c->abortTransport();
+      link.drop();
       QTRY_COMPARE(closed.size(), 1);
       QVERIFY2(closed.first().first().toString().contains("lost"), qPrintable(closed.first().first().toString()));
       QVERIFY(!up->write(2));
       QTRY_COMPARE(sumFailed.size(), 1);
     }
     // Under stateful reconnect a brief drop in the middle loses no item.
-    auto c = make(builder().withStatefulReconnect().withAutomaticReconnect(RetryPolicy::delays({0})));
+    LinkDropper link;
+    auto c = make(builder().withStatefulReconnect().withAutomaticReconnect(RetryPolicy::delays({0})).withTransportFactory(link.factory()));
     QVERIFY(startAndWait(c.get()));
     QVERIFY(c->isStatefulReconnectActive());
     auto *up = c->createUploadStream();
     auto *sum = c->invoke("UploadSum", {}, {up});
     for (int i = 1; i <= 500; ++i)
       up->write(i);
-    c->abortTransport();
+    link.drop();
     for (int i = 501; i <= 1000; ++i)
       QVERIFY(up->write(i));
     up->complete();
@@ -554,7 +557,8 @@ private Q_SLOTS:
   }
 
   void statefulReconnectLosesNothing() {
-    auto c = make(builder().withStatefulReconnect().withAutomaticReconnect(RetryPolicy::delays({0})));
+    LinkDropper link;
+    auto c = make(builder().withStatefulReconnect().withAutomaticReconnect(RetryPolicy::delays({0})).withTransportFactory(link.factory()));
     QList<int> ticks;
     c->on("Tick", [&](const QJsonArray &a) { ticks.append(a[0].toInt()); });
     QVERIFY(startAndWait(c.get()));
@@ -566,7 +570,7 @@ private Q_SLOTS:
     QVERIFY(c->send("Ticks", {60, 10}));
     QTRY_VERIFY_WITH_TIMEOUT(ticks.size() >= 10, 10000);
     auto *slow = c->invoke("Delay", {400});
-    c->abortTransport(); // a brief network drop (TCP reset)
+    link.drop(); // a brief network drop (TCP reset)
     for (int i = 0; i < 50; ++i) // sent while the transport is down: buffered, replayed
       QVERIFY(c->send("Sink", {i}));
     Outcome o = await(slow, 10000);
@@ -585,7 +589,7 @@ private Q_SLOTS:
 
     // Twice more, quickly: still one logical connection.
     for (int round = 0; round < 2; ++round) {
-      c->abortTransport();
+      link.drop();
       QVERIFY(await(c->invoke("Add", {round, 1}), 10000).ok);
     }
     QCOMPARE(reconnecting.size(), 0);
