@@ -35,7 +35,7 @@ struct HubConnectionOptions {
     int writeTimeoutMs = 30000;                        // lost after this long unable to write anything (0: never)
     qint64 maxRecordBytes = 32 * 1024 * 1024;          // a larger incoming record or message is a protocol error
     std::optional<QSslConfiguration> sslConfiguration; // default: Qt's, verification on
-    // Makes the transport of each new connection; default (empty): a WebSocketTransport.
+    // Makes the transport (never null) of each new connection; default (empty): a WebSocketTransport.
     std::function<std::unique_ptr<Transport>(const HubConnectionOptions &options)> transportFactory;
 };
 
