@@ -45,9 +45,9 @@ bool JournalLog::stderrIsJournal()
     return deviceOk && inodeOk && device == qulonglong(st.st_dev) && inode == qulonglong(st.st_ino);
 }
 
-bool JournalLog::open(const QByteArray &path, QString *error)
+Result<> JournalLog::open(const QByteArray &path)
 {
-    return m_socket.open(path, error);
+    return m_socket.open(path);
 }
 
 int JournalLog::priorityOf(QtMsgType type)

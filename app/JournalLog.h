@@ -21,7 +21,7 @@ public:
     static bool stderrIsJournal();
 
     // False when the journal's socket cannot be reached.
-    bool open(const QByteArray &path, QString *error);
+    Result<> open(const QByteArray &path);
 
     void write(QtMsgType type, const QMessageLogContext &context, const QString &category, const QString &workerId,
                const QString &message) override;

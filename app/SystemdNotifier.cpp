@@ -17,8 +17,8 @@ SystemdNotifier::SystemdNotifier(Engine &engine, QObject *parent) : QObject(pare
     const QByteArray path = qgetenv("NOTIFY_SOCKET");
     if (path.isEmpty())
         return;
-    if (QString error; !m_socket.open(path, &error))
-        qCWarning(lcSystemd).noquote() << "cannot reach systemd at NOTIFY_SOCKET:" << error;
+    if (const Result<> opened = m_socket.open(path); !opened.ok)
+        qCWarning(lcSystemd).noquote() << "cannot reach systemd at NOTIFY_SOCKET:" << opened.message;
     // Pipelines the engine starts are not the service: they must not speak for it.
     qunsetenv("NOTIFY_SOCKET");
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Result.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -16,7 +18,7 @@ public:
     UnixDatagramSender &operator=(const UnixDatagramSender &) = delete;
 
     // False with `error` when the path cannot name a socket or none listens there.
-    bool open(QByteArray path, QString *error);
+    Result<> open(QByteArray path);
     bool isOpen() const { return m_fd >= 0; }
     // False (errno kept) when the datagram was not taken.
     bool send(const QByteArray &datagram) const;

@@ -160,12 +160,12 @@ int main(int argc, char **argv)
 #ifdef SE_HAVE_METRICS_ENDPOINT
     std::optional<se::ListenAddress> metricsAddress;
     if (parser.isSet(metricsOpt)) {
-        QString why;
-        metricsAddress = se::parseListenAddress(parser.value(metricsOpt), &why);
-        if (!metricsAddress) {
-            QTextStream(stderr) << "streamengine: " << why << '\n';
+        const se::Result<se::ListenAddress> parsed = se::parseListenAddress(parser.value(metricsOpt));
+        if (!parsed.ok) {
+            QTextStream(stderr) << "streamengine: " << parsed.message << '\n';
             return 2;
         }
+        metricsAddress = parsed.value;
     }
 #else
     if (parser.isSet(metricsOpt)) {
@@ -203,10 +203,10 @@ int main(int argc, char **argv)
     se::JournalLog journal;
     bool toJournal = false;
     if (se::JournalLog::stderrIsJournal()) {
-        QString why;
-        toJournal = journal.open(se::JournalLog::socketPath(), &why);
+        const se::Result<> opened = journal.open(se::JournalLog::socketPath());
+        toJournal = opened.ok;
         if (!toJournal)
-            QTextStream(stderr) << "<4>streamengine: cannot reach journald (" << why << "); logging plain text\n";
+            QTextStream(stderr) << "<4>streamengine: cannot reach journald (" << opened.message << "); logging plain text\n";
     }
     se::Engine engine;
     engine.log().installMessageHandler(toJournal ? &journal : nullptr);
@@ -217,14 +217,13 @@ int main(int argc, char **argv)
     options.stopTimeout = stopTimeout;
     if (!hubKey.warning.isEmpty())
         qCWarning(lcApp).noquote() << hubKey.warning;
-    QString error;
-    if (!engine.open(options, &error)) {
-        QTextStream(stderr) << "streamengine: " << error << '\n';
+    if (const se::Result<> opened = engine.open(options); !opened.ok) {
+        QTextStream(stderr) << "streamengine: " << opened.message << '\n';
         return 1;
     }
     se::ControlServer control(engine);
-    if (!control.listen(&error)) {
-        QTextStream(stderr) << "streamengine: " << error << '\n';
+    if (const se::Result<> listening = control.listen(); !listening.ok) {
+        QTextStream(stderr) << "streamengine: " << listening.message << '\n';
         return 1;
     }
 
@@ -246,8 +245,8 @@ int main(int argc, char **argv)
     std::unique_ptr<se::MetricsEndpoint> metricsEndpoint;
     if (metricsAddress) {
         metricsEndpoint = std::make_unique<se::MetricsEndpoint>(engine);
-        if (!metricsEndpoint->listen(*metricsAddress, &error)) {
-            QTextStream(stderr) << "streamengine: " << error << '\n';
+        if (const se::Result<> listening = metricsEndpoint->listen(*metricsAddress); !listening.ok) {
+            QTextStream(stderr) << "streamengine: " << listening.message << '\n';
             return 1;
         }
     }

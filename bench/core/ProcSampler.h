@@ -106,8 +106,11 @@ inline QString seedFakeWorkers(se::Engine &engine, const QString &dataDir, int c
     se::EngineOptions o;
     o.dataDir = dataDir;
     o.pluginDirs = {pluginDir()};
-    if (!engine.open(o, error))
+    if (const se::Result<> opened = engine.open(o); !opened.ok) {
+        if (error)
+            *error = opened.message;
         return {};
+    }
     QString id;
     for (int i = 0; i < count; ++i) {
         se::WorkerConfig c;

@@ -18,12 +18,12 @@ int main(int argc, char **argv)
     std::vector<std::unique_ptr<se::Streamer>> streamers;
     qint64 pictures = 0;
     for (int i = 0; i < count; ++i) {
-        QString error;
-        auto s = factory.create(QStringLiteral("FakeStreamer"), &error);
-        if (!s) {
-            QTextStream(stderr) << error << '\n';
+        auto made = factory.create(QStringLiteral("FakeStreamer"));
+        if (!made.ok) {
+            QTextStream(stderr) << made.message << '\n';
             return 1;
         }
+        std::unique_ptr<se::Streamer> s = std::move(made.value);
         QObject::connect(s.get(), &se::Streamer::picture, [&pictures](const QByteArray &) { ++pictures; });
         se::StreamerConfig c;
         c.workerId = QString::number(i);

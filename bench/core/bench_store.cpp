@@ -210,8 +210,8 @@ Figures run(Store::HistoryWrites how, int workers, int seconds, int fsyncMs)
     EngineOptions options;
     options.dataDir = dir.path();
     options.pluginDirs = {pluginDir()};
-    if (!engine->open(options, &error)) {
-        QTextStream(stderr) << error << '\n';
+    if (const Result<> opened = engine->open(options); !opened.ok) {
+        QTextStream(stderr) << opened.message << '\n';
         ::exit(1);
     }
     QStringList ids;

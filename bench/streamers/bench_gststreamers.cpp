@@ -154,8 +154,7 @@ struct Kind {
             s.streamer->start(c);
             return;
         }
-        QStringList args;
-        gst::splitCommandLine(g_pipeline, &args, nullptr);
+        const QStringList args = gst::splitCommandLine(g_pipeline).value; // kLight or kTiny: both split
         delete s.proc;
         s.proc = new QProcess(&s);
         s.splitter = gst::JpegSplitter();

@@ -95,9 +95,8 @@ Measured run(Mode mode, int workers, int seconds)
     EngineOptions o;
     o.dataDir = dir.path();
     o.pluginDirs = {pluginDir()};
-    QString error;
-    if (!engine.open(o, &error)) {
-        QTextStream(stderr) << error << '\n';
+    if (const se::Result<> opened = engine.open(o); !opened.ok) {
+        QTextStream(stderr) << opened.message << '\n';
         std::exit(1);
     }
     for (int i = 0; i < workers; ++i) {

@@ -26,22 +26,19 @@ QString ControlServer::socketPath(const QString &dataDir)
     return dataDir + QStringLiteral("/control.sock");
 }
 
-bool ControlServer::listen(QString *error)
+Result<> ControlServer::listen()
 {
     const QString path = socketPath(m_engine.dataDir());
     {
         QLocalSocket probe;
         probe.connectToServer(path);
-        if (probe.waitForConnected(500)) {
-            if (error)
-                *error = QStringLiteral("another engine is already running with the data folder %1").arg(m_engine.dataDir());
-            return false;
-        }
+        if (probe.waitForConnected(500))
+            return Result<>::failure(QStringLiteral("another engine is already running with the data folder %1").arg(m_engine.dataDir()));
     }
     // Not QLocalServer: see UnixListener (a failed accept must not close the socket).
     m_listener = new UnixListener(this);
-    if (!m_listener->listen(path, error))
-        return false;
+    if (Result<> listening = m_listener->listen(path); !listening.ok)
+        return listening;
     connect(m_listener, &UnixListener::accepted, this, [this](qintptr fd) {
         auto *s = new QLocalSocket(this);
         if (!s->setSocketDescriptor(fd, QLocalSocket::ConnectedState, QIODevice::ReadWrite)) {
@@ -52,7 +49,7 @@ bool ControlServer::listen(QString *error)
         }
         serve(s);
     });
-    return true;
+    return Result<>::success();
 }
 
 void ControlServer::serve(QLocalSocket *socket)

@@ -29,8 +29,8 @@ public:
 
     static QString socketPath(const QString &dataDir);
 
-    // False with a clear error when another engine already serves this folder.
-    bool listen(QString *error);
+    // Fails, saying so, when another engine already serves this folder.
+    Result<> listen();
 
 private:
     void serve(QLocalSocket *socket);

@@ -37,16 +37,14 @@ UnixListener::~UnixListener()
     close();
 }
 
-bool UnixListener::listen(const QString &path, QString *error)
+Result<> UnixListener::listen(const QString &path)
 {
     close();
     auto fail = [&](const QString &why) {
-        if (error)
-            *error = QStringLiteral("cannot open the control socket %1: %2").arg(path, why);
         if (m_fd >= 0)
             ::close(m_fd);
         m_fd = -1;
-        return false;
+        return Result<>::failure(QStringLiteral("cannot open the control socket %1: %2").arg(path, why));
     };
     const QByteArray file = QFile::encodeName(path);
     sockaddr_un addr{};
@@ -85,7 +83,7 @@ bool UnixListener::listen(const QString &path, QString *error)
     m_path = path;
     m_notifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &UnixListener::acceptPending);
-    return true;
+    return Result<>::success();
 }
 
 void UnixListener::close()

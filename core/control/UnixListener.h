@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Result.h"
+
 #include <QObject>
 #include <QString>
 #include <QTimer>
@@ -24,7 +26,7 @@ public:
     ~UnixListener() override;
 
     // Binds `path` (0600; a stale socket file there is replaced) and listens.
-    bool listen(const QString &path, QString *error);
+    Result<> listen(const QString &path);
     void close();
     QString path() const { return m_path; }
     bool isPaused() const { return m_failingSince >= 0; }

@@ -57,15 +57,13 @@ void DataFolder::release()
     m_lockFd = -1;
 }
 
-bool DataFolder::open(const QString &path, QString *error)
+Result<> DataFolder::open(const QString &path)
 {
     release();
     m_path = QDir::cleanPath(QDir(path).absolutePath());
     auto fail = [&](const QString &why) {
-        if (error)
-            *error = why;
         release();
-        return false;
+        return Result<>::failure(why);
     };
     const QByteArray dir = QFile::encodeName(m_path);
 
@@ -112,24 +110,21 @@ bool DataFolder::open(const QString &path, QString *error)
 
     if (created)
         qCInfo(lcDataFolder).noquote() << "created the data folder" << m_path << "(0700)";
-    return makePrivate(error) || fail(error ? *error : QString());
+    if (const Result<> made = makePrivate(); !made.ok)
+        return fail(made.message);
+    return Result<>::success();
 }
 
-bool DataFolder::makePrivate(QString *error)
+Result<> DataFolder::makePrivate()
 {
     const QByteArray dir = QFile::encodeName(m_path);
     struct stat st {};
-    if (::stat(dir.constData(), &st) != 0) {
-        if (error) *error = QStringLiteral("cannot use the data folder %1: %2").arg(m_path, lastError());
-        return false;
-    }
+    if (::stat(dir.constData(), &st) != 0)
+        return Result<>::failure(QStringLiteral("cannot use the data folder %1: %2").arg(m_path, lastError()));
     if (st.st_mode & 077) {
-        if (::chmod(dir.constData(), st.st_mode & 0700) != 0) {
-            if (error)
-                *error = QStringLiteral("the data folder %1 is open to other users (mode %2) and cannot be made private: %3")
-                             .arg(m_path, octal(st.st_mode), lastError());
-            return false;
-        }
+        if (::chmod(dir.constData(), st.st_mode & 0700) != 0)
+            return Result<>::failure(QStringLiteral("the data folder %1 is open to other users (mode %2) and cannot be made private: %3")
+                                         .arg(m_path, octal(st.st_mode), lastError()));
         qCWarning(lcDataFolder).noquote() << QStringLiteral("the data folder %1 was open to other users (mode %2); it is now %3")
                                                  .arg(m_path, octal(st.st_mode), octal(st.st_mode & 0700));
     }
@@ -154,7 +149,7 @@ bool DataFolder::makePrivate(QString *error)
     if (!left.isEmpty())
         qCWarning(lcDataFolder).noquote() << QStringLiteral("could not make private in %1 (the folder keeps other users out): %2")
                                                  .arg(m_path, left.join(QStringLiteral(", ")));
-    return true;
+    return Result<>::success();
 }
 
 qint64 DataFolder::holder(const QString &dir)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Result.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -26,9 +28,9 @@ public:
     DataFolder(const DataFolder &) = delete;
     DataFolder &operator=(const DataFolder &) = delete;
 
-    // False and a clear `error` (naming the folder, and the holder's pid when
+    // A failure says why (naming the folder, and the holder's pid when
     // another engine has it) when the engine must not use `path`.
-    bool open(const QString &path, QString *error);
+    Result<> open(const QString &path);
     void release();
     bool isHeld() const { return m_lockFd >= 0; }
     QString path() const { return m_path; }
@@ -39,7 +41,7 @@ public:
     static qint64 holder(const QString &dir);
 
 private:
-    bool makePrivate(QString *error);
+    Result<> makePrivate();
 
     QString m_path;
     int m_lockFd = -1;

@@ -26,41 +26,42 @@ QString Engine::programVersion()
     return QStringLiteral(SE_VERSION);
 }
 
-bool Engine::open(const EngineOptions &options, QString *error)
+Result<> Engine::open(const EngineOptions &options)
 {
     m_dataDir = options.dataDir.isEmpty() ? defaultDataDir() : QDir(options.dataDir).absolutePath();
     // Held (engine.lock) and private (0700, its files 0600) before anything in it is touched.
-    if (!m_folder.open(m_dataDir, error))
-        return false;
+    if (Result<> held = m_folder.open(m_dataDir); !held.ok)
+        return held;
     m_stopTimeout = options.stopTimeout;
     // The pipeline policy: a file that is not a valid policy stops the engine.
-    const std::optional<PipelinePolicy> policy = PipelinePolicy::load(m_dataDir, error);
+    const Result<PipelinePolicy> policy = PipelinePolicy::load(m_dataDir);
     if (!policy)
-        return false;
+        return Result<>::failure(policy.message);
     const QString dbPath = m_dataDir + QStringLiteral("/streamengine.db");
-    if (!m_store.open(dbPath, programVersion(), error))
-        return false;
+    if (Result<> opened = m_store.open(dbPath, programVersion()); !opened.ok)
+        return opened;
 
     m_factory.loadPlugins(options.pluginDirs.isEmpty() ? StreamerFactory::defaultPluginDirs() : options.pluginDirs);
     if (m_factory.types().isEmpty())
         qCWarning(lcEngine) << "no streamer plugins found in" << StreamerFactory::defaultPluginDirs();
 
     m_manager = std::make_unique<WorkerManager>(m_store, m_factory, this);
-    m_manager->setPipelinePolicy(*policy);
-    qCInfo(lcEngine).noquote() << "pipeline policy:" << policy->source << "; media folders:" << policy->mediaFolders.join(QStringLiteral(", "))
-                               << (policy->trustLocalOperators ? "; local operators are trusted" : "");
+    m_manager->setPipelinePolicy(policy.value);
+    qCInfo(lcEngine).noquote() << "pipeline policy:" << policy.value.source << "; media folders:"
+                               << policy.value.mediaFolders.join(QStringLiteral(", "))
+                               << (policy.value.trustLocalOperators ? "; local operators are trusted" : "");
     connect(m_manager.get(), &WorkerManager::allStopped, this, [this] {
         if (m_shuttingDown)
             finishShutdown(false);
     });
-    if (!m_manager->load(error))
-        return false;
+    if (Result<> loaded = m_manager->load(); !loaded.ok)
+        return loaded;
     if (options.seedDemoWorkers && m_manager->workers().isEmpty())
         seedDemo();
     const EngineIdentity id = m_store.identity();
     qCInfo(lcEngine).noquote() << "engine" << id.name << id.id.toString(QUuid::WithoutBraces) << "data in" << m_dataDir
                                << "streamers:" << m_factory.types().join(QStringLiteral(", "));
-    return true;
+    return Result<>::success();
 }
 
 void Engine::setHubDirectory(HubDirectory *hubs)

@@ -37,9 +37,10 @@ public:
     static QString programVersion();
 
     // Opens the data folder and its database, loads plugins and workers.
-    // False and a clear `error` when the engine must not run.
-    bool open(const EngineOptions &options, QString *error);
-    // Starts every enabled worker.
+    // Fails, saying why, when the engine must not run.
+    Result<> open(const EngineOptions &options);
+    // Starts the metrics sampler (its one start: the dashboard and the hub
+    // links only listen) and every enabled worker.
     void boot();
     // Stops every worker; finished() follows (at once when nothing runs), at
     // the latest after EngineOptions::stopTimeout: then stopForced() is true,

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/worker/Result.h"
+#include "core/Result.h"
 #include "core/worker/WorkerConfig.h"
 
 #include <QDateTime>

@@ -48,20 +48,18 @@ WorkerManager::~WorkerManager()
         w->disconnect(this);
 }
 
-bool WorkerManager::load(QString *error)
+Result<> WorkerManager::load()
 {
     QString why;
     const auto stored = m_store.workers(&why);
-    if (!why.isEmpty()) {
-        if (error) *error = why;
-        return false;
-    }
+    if (!why.isEmpty())
+        return Result<>::failure(why);
     m_approvals = m_store.policyApprovals();
     for (const StoredWorker &s : stored)
         if (!m_workers.contains(s.config.id))
             m_versions.track(adopt(s.config, s.watchdogEventCount), s.versions, false);
     qCInfo(lcManager) << "loaded" << stored.size() << "workers";
-    return true;
+    return Result<>::success();
 }
 
 void WorkerManager::startEnabled()

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/worker/Result.h"
+#include "core/Result.h"
 #include "core/streamer/PipelinePolicy.h"
 #include "core/worker/RestartPolicy.h"
 #include "core/store/Store.h"
@@ -48,7 +48,7 @@ public:
     }
 
     // Loads the stored workers (they stay Idle until startEnabled()).
-    bool load(QString *error);
+    Result<> load();
     // Starts every enabled worker at once: each start returns immediately, so
     // all streamers come up side by side.
     void startEnabled();

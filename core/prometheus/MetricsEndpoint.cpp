@@ -338,14 +338,12 @@ int handleRequest(mg_connection *conn, void *cbdata)
 }
 } // namespace
 
-std::optional<ListenAddress> parseListenAddress(const QString &text, QString *error)
+Result<ListenAddress> parseListenAddress(const QString &text)
 {
-    auto refuse = [&](const QString &why) -> std::optional<ListenAddress> {
-        if (error)
-            *error = QStringLiteral("--metrics-listen takes HOST:PORT, an IP address (or localhost) and a port 1-65535, "
-                                    "e.g. 127.0.0.1:9464, not '%1' (%2)")
-                         .arg(text, why);
-        return std::nullopt;
+    auto refuse = [&](const QString &why) {
+        return Result<ListenAddress>::failure(QStringLiteral("--metrics-listen takes HOST:PORT, an IP address (or localhost) and a "
+                                                             "port 1-65535, e.g. 127.0.0.1:9464, not '%1' (%2)")
+                                                  .arg(text, why));
     };
     QString host, port;
     if (text.startsWith(QLatin1Char('['))) {
@@ -377,7 +375,7 @@ std::optional<ListenAddress> parseListenAddress(const QString &text, QString *er
     const bool digits = !port.isEmpty() && std::all_of(port.begin(), port.end(), [](QChar c) { return c.isDigit(); });
     if (!ok || !digits || number < 1 || number > 65535)
         return refuse(QStringLiteral("the port must be a number from 1 to 65535"));
-    return ListenAddress{host, quint16(number)};
+    return Result<ListenAddress>::success(ListenAddress{host, quint16(number)});
 }
 
 QString ListenAddress::toString() const
@@ -432,15 +430,12 @@ MetricsEndpoint::~MetricsEndpoint()
     m_engine.store().setWriteObserver({});
 }
 
-bool MetricsEndpoint::listen(const ListenAddress &address, QString *error)
+Result<> MetricsEndpoint::listen(const ListenAddress &address)
 {
     static std::once_flag once;
     std::call_once(once, [] { mg_init_library(0); });
-    if (address.host.contains(QLatin1Char(':')) && !mg_check_feature(MG_FEATURES_IPV6)) {
-        if (error)
-            *error = QStringLiteral("cannot serve metrics on %1: this CivetWeb has no IPv6").arg(address.toString());
-        return false;
-    }
+    if (address.host.contains(QLatin1Char(':')) && !mg_check_feature(MG_FEATURES_IPV6))
+        return Result<>::failure(QStringLiteral("cannot serve metrics on %1: this CivetWeb has no IPv6").arg(address.toString()));
     const QByteArray ports = address.toString().toUtf8();
     // Bounded: two threads, requests of at most 8 KB (headers; a body is never
     // read), 5 s to send one, no keep-alive, at most 16 connections waiting.
@@ -452,17 +447,15 @@ bool MetricsEndpoint::listen(const ListenAddress &address, QString *error)
     t_startErrors = &errors;
     m_context = mg_start(&callbacks, m_shared.get(), options);
     t_startErrors = nullptr;
-    if (!m_context) {
-        if (error)
-            *error = QStringLiteral("cannot serve metrics on %1: %2")
-                         .arg(address.toString(), errors.empty() ? QStringLiteral("the HTTP server did not start") : QString::fromStdString(errors));
-        return false;
-    }
+    if (!m_context)
+        return Result<>::failure(
+            QStringLiteral("cannot serve metrics on %1: %2")
+                .arg(address.toString(), errors.empty() ? QStringLiteral("the HTTP server did not start") : QString::fromStdString(errors)));
     mg_set_request_handler(m_context, "/", handleRequest, m_shared.get());
     refresh();
     m_tick.start();
     qCInfo(lcMetricsEndpoint).noquote() << QStringLiteral("metrics at http://%1/metrics, liveness at /healthz").arg(address.toString());
-    return true;
+    return Result<>::success();
 }
 
 void MetricsEndpoint::watchHubs()

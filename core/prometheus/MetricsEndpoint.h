@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Result.h"
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -30,7 +31,7 @@ struct ListenAddress {
 };
 // "127.0.0.1:9464", "[::1]:9464", "localhost:9464", "0.0.0.0:9464"; anything
 // else is refused with a one-line reason.
-std::optional<ListenAddress> parseListenAddress(const QString &text, QString *error);
+Result<ListenAddress> parseListenAddress(const QString &text);
 
 // The operator's metrics, in Prometheus's text format at /metrics, and the
 // engine's liveness at /healthz, over HTTP (CivetWeb; see docs/metrics.md).
@@ -51,8 +52,8 @@ public:
     explicit MetricsEndpoint(Engine &engine, QObject *parent = nullptr);
     ~MetricsEndpoint() override;
 
-    // Starts serving; false with a one-line `error` (the address is in use, …).
-    bool listen(const ListenAddress &address, QString *error);
+    // Starts serving; fails with one line (the address is in use, …).
+    Result<> listen(const ListenAddress &address);
 
     // /healthz answers 503 once the event loop has not turned for this long
     // (SE_HEALTHZ_STALL_MS, for tests, shortens it).

@@ -205,7 +205,7 @@ HistoryWriter::~HistoryWriter()
     stop();
 }
 
-bool HistoryWriter::start(QString *error)
+Result<> HistoryWriter::start()
 {
     m_thread.reset(QThread::create([this] { run(); }));
     m_thread->setObjectName(QStringLiteral("se-store-history"));
@@ -213,13 +213,12 @@ bool HistoryWriter::start(QString *error)
     std::unique_lock<std::mutex> lock(m_mutex);
     m_progress.wait(lock, [this] { return m_opened || !m_openError.isEmpty(); });
     if (m_opened)
-        return true;
-    if (error)
-        *error = m_openError;
+        return Result<>::success();
+    const QString why = m_openError;
     lock.unlock();
     m_thread->wait();
     m_thread.reset();
-    return false;
+    return Result<>::failure(why);
 }
 
 void HistoryWriter::stop()

@@ -4,6 +4,7 @@
 // its own through a connection of its own, everything queued when it wakes in
 // one transaction. Internal to core/store; Store is its only user.
 
+#include "core/Result.h"
 #include "Store.h"
 #include "StoreSql.h"
 #include "core/worker/WatchdogEvent.h"
@@ -68,7 +69,7 @@ public:
     HistoryWriter &operator=(const HistoryWriter &) = delete;
 
     // Starts the thread and opens its connection there.
-    bool start(QString *error);
+    Result<> start();
     // Drains the queue (every item is written or given up), then ends the thread.
     void stop();
 

@@ -122,16 +122,15 @@ bool Store::exec(const QString &sql, QString *error) const
     return storesql::exec(QSqlDatabase::database(m_connection, false), sql, error);
 }
 
-bool Store::open(const QString &path, const QString &programVersion, QString *error)
+Result<> Store::open(const QString &path, const QString &programVersion)
 {
     close();
     m_path = path;
     auto fail = [&](const QString &why) {
-        if (error)
-            *error = QStringLiteral("cannot use the database %1: %2. The file is kept as it is; "
-                                    "move it away or repair it, then start again.").arg(path, why);
         close();
-        return false;
+        return Result<>::failure(QStringLiteral("cannot use the database %1: %2. The file is kept as it is; "
+                                                "move it away or repair it, then start again.")
+                                     .arg(path, why));
     };
     const QFileInfo fi(path);
     if (fi.exists() && !fi.isReadable())
@@ -213,13 +212,13 @@ bool Store::open(const QString &path, const QString &programVersion, QString *er
             // On the writer thread: told on the store's.
             m_inbox.post([this, o] { onHistoryReport(o); });
         });
-        if (!m_writer->start(&why)) {
-            qCWarning(lcStore).noquote() << "the history writer could not open the database (" << why
+        if (const Result<> started = m_writer->start(); !started.ok) {
+            qCWarning(lcStore).noquote() << "the history writer could not open the database (" << started.message
                                          << "); the history is written on the main thread";
             m_writer.reset();
         }
     }
-    return true;
+    return Result<>::success();
 }
 
 // New files are made with auto_vacuum=INCREMENTAL. An older one (NONE) is

@@ -2,7 +2,7 @@
 
 #include "core/streamer/ThreadInbox.h"
 #include "core/worker/WatchdogEvent.h"
-#include "core/worker/Result.h"
+#include "core/Result.h"
 #include "core/worker/WorkerConfig.h"
 #include "core/worker/WorkerVersion.h"
 
@@ -122,9 +122,9 @@ public:
     // at open (which switches it on) when it is at most this big.
     static constexpr qint64 kVacuumAtOpenBytes = 64 * 1024 * 1024;
 
-    // Opens (or creates) `path`; false and a clear `error` when the file is
-    // not a usable StreamEngine database.
-    bool open(const QString &path, const QString &programVersion, QString *error);
+    // Opens (or creates) `path`; fails, saying why, when the file is not a
+    // usable StreamEngine database.
+    Result<> open(const QString &path, const QString &programVersion);
     void close();
     bool isOpen() const;
     QString path() const { return m_path; }

@@ -242,17 +242,16 @@ PipelinePolicy PipelinePolicy::builtInDefault(const QString &dataDir)
     return p;
 }
 
-std::optional<PipelinePolicy> PipelinePolicy::load(const QString &dataDir, QString *error)
+Result<PipelinePolicy> PipelinePolicy::load(const QString &dataDir)
 {
     const QString path = QDir(dataDir).filePath(QString::fromLatin1(kFileName));
     QFile file(path);
     if (!file.exists())
-        return builtInDefault(dataDir);
-    auto fail = [&](const QString &why) -> std::optional<PipelinePolicy> {
-        if (error)
-            *error = QStringLiteral("the pipeline policy %1 %2; fix or remove the file (without it the built-in "
-                                    "default applies; see docs/pipeline-policy.md)").arg(path, why);
-        return std::nullopt;
+        return Result<PipelinePolicy>::success(builtInDefault(dataDir));
+    auto fail = [&](const QString &why) {
+        return Result<PipelinePolicy>::failure(QStringLiteral("the pipeline policy %1 %2; fix or remove the file (without it the "
+                                                              "built-in default applies; see docs/pipeline-policy.md)")
+                                                   .arg(path, why));
     };
     if (!file.open(QIODevice::ReadOnly))
         return fail(QStringLiteral("cannot be read: %1").arg(file.errorString()));
@@ -264,23 +263,18 @@ std::optional<PipelinePolicy> PipelinePolicy::load(const QString &dataDir, QStri
         return fail(QStringLiteral("is not valid JSON (at byte %1: %2)").arg(parseError.offset).arg(parseError.errorString()));
     if (!doc.isObject())
         return fail(QStringLiteral("is not a JSON object"));
-    QString why;
-    auto policy = fromJson(doc.object(), dataDir, &why);
+    Result<PipelinePolicy> policy = fromJson(doc.object(), dataDir);
     if (!policy)
-        return fail(QStringLiteral("is not a valid policy: %1").arg(why));
-    policy->source = path;
+        return fail(QStringLiteral("is not a valid policy: %1").arg(policy.message));
+    policy.value.source = path;
     return policy;
 }
 
-std::optional<PipelinePolicy> PipelinePolicy::fromJson(const QJsonObject &json, const QString &dataDir, QString *error)
+Result<PipelinePolicy> PipelinePolicy::fromJson(const QJsonObject &json, const QString &dataDir)
 {
     PipelinePolicy p = builtInDefault(dataDir);
     p.source = QStringLiteral("JSON");
-    auto fail = [&](const QString &why) -> std::optional<PipelinePolicy> {
-        if (error)
-            *error = why;
-        return std::nullopt;
-    };
+    auto fail = [](const QString &why) { return Result<PipelinePolicy>::failure(why); };
     auto strings = [&](const QString &key, QStringList *out) -> bool {
         const QJsonValue v = json.value(key);
         if (!v.isArray())
@@ -364,7 +358,7 @@ std::optional<PipelinePolicy> PipelinePolicy::fromJson(const QJsonObject &json, 
     }
     for (QString &folder : p.mediaFolders)
         folder = QDir::cleanPath(QDir(dataDir).absoluteFilePath(folder));
-    return p;
+    return Result<PipelinePolicy>::success(p);
 }
 
 QJsonObject PipelinePolicy::toJson() const

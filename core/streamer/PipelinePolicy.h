@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Result.h"
+
 #include <QJsonObject>
 #include <QMap>
 #include <QString>
@@ -67,11 +69,11 @@ struct PipelinePolicy {
     // The default a control room can live with: media in <dataDir>/media.
     static PipelinePolicy builtInDefault(const QString &dataDir);
     // <dataDir>/pipeline-policy.json, or the built-in default when there is
-    // none. A file that cannot be read or is not a valid policy: nullopt and
-    // a clear `error` (the engine then refuses to start).
-    static std::optional<PipelinePolicy> load(const QString &dataDir, QString *error);
+    // none. A file that cannot be read or is not a valid policy fails, saying
+    // why (the engine then refuses to start).
+    static Result<PipelinePolicy> load(const QString &dataDir);
     // A policy from the file's JSON; keys absent keep the default's values.
-    static std::optional<PipelinePolicy> fromJson(const QJsonObject &json, const QString &dataDir, QString *error);
+    static Result<PipelinePolicy> fromJson(const QJsonObject &json, const QString &dataDir);
     // The file's format (what `ctl policy show --json` prints).
     QJsonObject toJson() const;
 

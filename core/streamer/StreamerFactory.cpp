@@ -70,16 +70,14 @@ QString StreamerFactory::description(const QString &type) const
     return p ? p->description() : QString();
 }
 
-std::unique_ptr<Streamer> StreamerFactory::create(const QString &type, QString *error) const
+Result<std::unique_ptr<Streamer>> StreamerFactory::create(const QString &type) const
 {
     auto *plugin = m_plugins.value(type);
-    if (!plugin) {
-        if (error)
-            *error = QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
-                         .arg(type, m_plugins.isEmpty() ? QStringLiteral("none") : types().join(QStringLiteral(", ")));
-        return nullptr;
-    }
-    return plugin->create();
+    if (!plugin)
+        return Result<std::unique_ptr<Streamer>>::failure(
+            QStringLiteral("unknown streamer type '%1' (this engine has: %2)")
+                .arg(type, m_plugins.isEmpty() ? QStringLiteral("none") : types().join(QStringLiteral(", "))));
+    return Result<std::unique_ptr<Streamer>>::success(plugin->create());
 }
 
 QString StreamerFactory::refusal(const QString &type, const QString &command, const PipelinePolicy &policy,

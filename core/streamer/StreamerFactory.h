@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/Result.h"
 #include "Streamer.h"
 
 #include <QMap>
@@ -38,8 +39,8 @@ public:
     // Problems met while loading (a file that is no plugin, a duplicate type…).
     QStringList loadErrors() const { return m_loadErrors; }
 
-    // nullptr and a clear `error` for an unknown type.
-    std::unique_ptr<Streamer> create(const QString &type, QString *error) const;
+    // Fails, saying which types there are, for an unknown type.
+    Result<std::unique_ptr<Streamer>> create(const QString &type) const;
     // The type's pipeline-policy verdict on `command` (StreamerPlugin::refusal);
     // an unknown type is refused.
     QString refusal(const QString &type, const QString &command, const PipelinePolicy &policy,

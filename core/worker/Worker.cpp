@@ -240,11 +240,11 @@ Result<> Worker::beginStart()
             return Result<>::failure(refused);
         }
     }
-    QString error;
-    m_streamer = m_env.factory ? m_env.factory->create(m_config.streamerType, &error) : nullptr;
-    if (!m_streamer) {
-        if (error.isEmpty())
-            error = QStringLiteral("no streamer factory");
+    auto made = m_env.factory ? m_env.factory->create(m_config.streamerType)
+                              : Result<std::unique_ptr<Streamer>>::failure(QStringLiteral("no streamer factory"));
+    m_streamer = std::move(made.value);
+    if (!made.ok) {
+        const QString &error = made.message;
         m_wantRunning = false;
         setLastError(error);
         appendLog(LogLevel::Error, QStringLiteral("cannot start: %1").arg(error));

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/log/LogBuffer.h"
-#include "Result.h"
+#include "core/Result.h"
 #include "RestartPolicy.h"
 #include "WatchdogEvent.h"
 #include "WorkerConfig.h"

@@ -2,9 +2,9 @@
 
 namespace se::gst {
 
-bool splitCommandLine(const QString &command, QStringList *args, QString *error)
+Result<QStringList> splitCommandLine(const QString &command)
 {
-    args->clear();
+    QStringList args;
     QString word;
     bool inWord = false;
     const qsizetype n = command.size();
@@ -14,9 +14,7 @@ bool splitCommandLine(const QString &command, QStringList *args, QString *error)
             inWord = true;
             const qsizetype end = command.indexOf(QLatin1Char('\''), i + 1);
             if (end < 0) {
-                if (error)
-                    *error = QStringLiteral("unterminated single quote at position %1").arg(i);
-                return false;
+                return Result<QStringList>::failure(QStringLiteral("unterminated single quote at position %1").arg(i));
             }
             word += command.mid(i + 1, end - i - 1);
             i = end;
@@ -45,16 +43,12 @@ bool splitCommandLine(const QString &command, QStringList *args, QString *error)
                 word += d;
             }
             if (!closed) {
-                if (error)
-                    *error = QStringLiteral("unterminated double quote at position %1").arg(i);
-                return false;
+                return Result<QStringList>::failure(QStringLiteral("unterminated double quote at position %1").arg(i));
             }
             i = j;
         } else if (c == QLatin1Char('\\')) {
             if (i + 1 >= n) {
-                if (error)
-                    *error = QStringLiteral("trailing backslash");
-                return false;
+                return Result<QStringList>::failure(QStringLiteral("trailing backslash"));
             }
             const QChar e = command.at(++i);
             if (e != QLatin1Char('\n')) {
@@ -63,7 +57,7 @@ bool splitCommandLine(const QString &command, QStringList *args, QString *error)
             }
         } else if (c == QLatin1Char(' ') || c == QLatin1Char('\t') || c == QLatin1Char('\n') || c == QLatin1Char('\r')) {
             if (inWord) {
-                args->append(word);
+                args.append(word);
                 word.clear();
                 inWord = false;
             }
@@ -73,8 +67,8 @@ bool splitCommandLine(const QString &command, QStringList *args, QString *error)
         }
     }
     if (inWord)
-        args->append(word);
-    return true;
+        args.append(word);
+    return Result<QStringList>::success(args);
 }
 
 bool gstOptionTakesValue(const QString &a)
@@ -86,9 +80,9 @@ bool gstOptionTakesValue(const QString &a)
            && a != QLatin1String("--gst-fatal-warnings");
 }
 
-bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *error)
+Result<LaunchOptions> parseLaunchOptions(const QStringList &args)
 {
-    *out = LaunchOptions{};
+    LaunchOptions parsed;
     qsizetype i = 0;
     for (; i < args.size(); ++i) {
         const QString &a = args.at(i);
@@ -101,44 +95,39 @@ bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *er
         if (a.startsWith(QLatin1String("--gst-"))) {
             // --gst-debug=3 or "--gst-debug 3"
             if (gstOptionTakesValue(a) && i + 1 < args.size()) {
-                out->gstOptions << a + QLatin1Char('=') + args.at(i + 1);
+                parsed.gstOptions << a + QLatin1Char('=') + args.at(i + 1);
                 ++i;
             } else {
-                out->gstOptions << a;
+                parsed.gstOptions << a;
             }
-            out->options << out->gstOptions.last();
+            parsed.options << parsed.gstOptions.last();
             continue;
         } else if (a == QLatin1String("-v") || a == QLatin1String("--verbose")) {
-            out->verbose = true;
+            parsed.verbose = true;
         } else if (a == QLatin1String("-e") || a == QLatin1String("--eos-on-shutdown")) {
-            out->eosOnShutdown = true;
+            parsed.eosOnShutdown = true;
         } else if (a == QLatin1String("-q") || a == QLatin1String("--quiet") || a == QLatin1String("-m")
                    || a == QLatin1String("--messages") || a == QLatin1String("-t") || a == QLatin1String("--tags")
                    || a == QLatin1String("-T") || a == QLatin1String("--toc") || a == QLatin1String("-f")
                    || a == QLatin1String("--no-fault") || a == QLatin1String("--no-position")
                    || a == QLatin1String("-i") || a == QLatin1String("--index") || a == QLatin1String("--no-sigusr-handler")) {
-            out->ignored << a;
+            parsed.ignored << a;
         } else if (a.startsWith(QLatin1String("-X")) || a.startsWith(QLatin1String("--exclude"))) {
-            out->ignored << a;
+            parsed.ignored << a;
             if (!a.contains(QLatin1Char('=')) && a.size() <= 2 && i + 1 < args.size()) {
-                out->ignored << args.at(++i);
-                out->options << a + QLatin1Char('=') + args.at(i);
+                parsed.ignored << args.at(++i);
+                parsed.options << a + QLatin1Char('=') + args.at(i);
                 continue;
             }
         } else {
-            if (error)
-                *error = QStringLiteral("unknown gst-launch-1.0 option '%1'").arg(a);
-            return false;
+            return {false, QStringLiteral("unknown gst-launch-1.0 option '%1'").arg(a), parsed};
         }
-        out->options << a;
+        parsed.options << a;
     }
-    out->pipeline = args.mid(i);
-    if (out->pipeline.isEmpty()) {
-        if (error)
-            *error = QStringLiteral("empty pipeline description");
-        return false;
-    }
-    return true;
+    parsed.pipeline = args.mid(i);
+    if (parsed.pipeline.isEmpty())
+        return {false, QStringLiteral("empty pipeline description"), parsed};
+    return Result<LaunchOptions>::success(parsed);
 }
 
 int debugLevelOf(const QStringList &gstOptions)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/Result.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -9,9 +11,8 @@ namespace se::gst {
 // words, without ever running a shell: blanks separate words; '…' is literal;
 // "…" keeps blanks and honours \" \\ \$ \` and backslash-newline; a backslash
 // outside quotes escapes the next character. Nothing is expanded ($, *, ~ and
-// ` stay as they are). Returns false and sets `error` on an unterminated quote
-// or a trailing backslash.
-bool splitCommandLine(const QString &command, QStringList *args, QString *error);
+// ` stay as they are). Fails on an unterminated quote or a trailing backslash.
+Result<QStringList> splitCommandLine(const QString &command);
 
 // Options of gst-launch-1.0 that a StreamHub command may carry before the
 // pipeline description.
@@ -28,9 +29,10 @@ struct LaunchOptions {
 // "--gst-debug=3"); the flags (--gst-debug-no-color, …) do not.
 bool gstOptionTakesValue(const QString &option);
 
-// Separates gst-launch-1.0 options from the pipeline description. Returns
-// false with `error` for an option gst-launch-1.0 would not accept.
-bool parseLaunchOptions(const QStringList &args, LaunchOptions *out, QString *error);
+// Separates gst-launch-1.0 options from the pipeline description. Fails for
+// an option gst-launch-1.0 would not accept (with what was read before it)
+// and for an empty pipeline (with the options).
+Result<LaunchOptions> parseLaunchOptions(const QStringList &args);
 
 // The numeric default threshold of --gst-debug=… / --gst-debug-level=…
 // options (e.g. "3", "*:3", "2,videotestsrc:5" → the highest level named),

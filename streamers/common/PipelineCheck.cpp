@@ -47,11 +47,10 @@ QString optionRefusal(const QStringList &args, const PipelinePolicy &policy, qsi
         return why.isEmpty() ? QString() : breaks(QStringLiteral("launcher option %1").arg(option), QStringLiteral("launcherOptions"), why);
     };
     // The options exactly as the launcher reads them (one parse for both).
-    LaunchOptions parsed;
-    QString error;
-    const bool understood = parseLaunchOptions(args, &parsed, &error);
-    if (!understood && parsed.pipeline.isEmpty() && error.startsWith(QLatin1String("unknown")))
-        return breaks(QStringLiteral("launcher options"), QStringLiteral("launcherOptions"), error);
+    const Result<LaunchOptions> read = parseLaunchOptions(args);
+    const LaunchOptions &parsed = read.value;
+    if (!read.ok && parsed.pipeline.isEmpty() && read.message.startsWith(QLatin1String("unknown")))
+        return breaks(QStringLiteral("launcher options"), QStringLiteral("launcherOptions"), read.message);
     // (An empty pipeline passes: nothing of it can run, and its start says why.)
     for (const QString &option : std::as_const(parsed.options))
         if (const QString why = check(option); !why.isEmpty())
@@ -382,11 +381,11 @@ private:
 
 QString pipelineRefusal(const QString &command, const PipelinePolicy &policy, QStringList *checked)
 {
-    QStringList args;
-    QString error;
-    if (!splitCommandLine(command, &args, &error) || args.isEmpty()) {
+    const Result<QStringList> split = splitCommandLine(command);
+    const QStringList &args = split.value;
+    if (!split.ok || args.isEmpty()) {
         note(checked, QStringLiteral("the command cannot run (%1): nothing to check")
-                          .arg(error.isEmpty() ? QStringLiteral("empty command") : error));
+                          .arg(split.ok ? QStringLiteral("empty command") : split.message));
         return {};
     }
     qsizetype first = 0;

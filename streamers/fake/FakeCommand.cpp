@@ -5,13 +5,10 @@
 
 namespace se::fake {
 
-std::optional<FakeCommand> FakeCommand::parse(const QString &command, QString *error)
+Result<FakeCommand> FakeCommand::parse(const QString &command)
 {
     FakeCommand c;
-    auto fail = [&](const QString &why) {
-        if (error) *error = QStringLiteral("FakeStreamer command: %1").arg(why);
-        return std::nullopt;
-    };
+    auto fail = [](const QString &why) { return Result<FakeCommand>::failure(QStringLiteral("FakeStreamer command: %1").arg(why)); };
     const QStringList words = command.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
     for (const QString &word : words) {
         const qsizetype eq = word.indexOf(QLatin1Char('='));
@@ -57,7 +54,7 @@ std::optional<FakeCommand> FakeCommand::parse(const QString &command, QString *e
         if (!ok)
             return fail(QStringLiteral("bad value in '%1'").arg(word));
     }
-    return c;
+    return Result<FakeCommand>::success(c);
 }
 
 } // namespace se::fake

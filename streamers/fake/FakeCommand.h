@@ -1,8 +1,8 @@
 #pragma once
 
-#include <QString>
+#include "core/Result.h"
 
-#include <optional>
+#include <QString>
 
 namespace se::fake {
 
@@ -25,7 +25,7 @@ struct FakeCommand {
     bool neverStart = false;  // never produces, never reports
     bool failStart = false;   // fails at once
 
-    static std::optional<FakeCommand> parse(const QString &command, QString *error);
+    static Result<FakeCommand> parse(const QString &command);
 };
 
 } // namespace se::fake

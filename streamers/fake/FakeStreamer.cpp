@@ -114,13 +114,12 @@ void FakeStreamer::start(const StreamerConfig &config)
     m_stopping = false;
     m_producing = false;
     m_frame = 0;
-    QString error;
-    const auto cmd = FakeCommand::parse(config.command, &error);
+    const Result<FakeCommand> cmd = FakeCommand::parse(config.command);
     if (!cmd) {
-        QTimer::singleShot(0, this, [this, error] { fail(error, FailureKind::StartFailure); });
+        QTimer::singleShot(0, this, [this, why = cmd.message] { fail(why, FailureKind::StartFailure); });
         return;
     }
-    m_cmd = *cmd;
+    m_cmd = cmd.value;
     if (m_cmd.failStart) {
         QTimer::singleShot(0, this, [this] { fail(QStringLiteral("could not start (simulated by fail-start)"), FailureKind::StartFailure); });
         return;

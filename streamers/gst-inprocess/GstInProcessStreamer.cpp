@@ -464,15 +464,15 @@ void GstInProcessStreamer::start(const StreamerConfig &config)
     *m_qos = QosCounter();
     m_stateTimeoutMs = envMs("SE_GST_STATE_TIMEOUT_MS", 5000);
 
-    QStringList args;
-    LaunchOptions options;
-    QString error;
-    if (!splitCommandLine(config.command, &args, &error))
-        return failLater(QStringLiteral("bad command: %1").arg(error));
-    if (args.isEmpty())
+    const Result<QStringList> split = splitCommandLine(config.command);
+    if (!split.ok)
+        return failLater(QStringLiteral("bad command: %1").arg(split.message));
+    if (split.value.isEmpty())
         return failLater(QStringLiteral("empty command"));
-    if (!parseLaunchOptions(args, &options, &error))
-        return failLater(error);
+    const Result<LaunchOptions> read = parseLaunchOptions(split.value);
+    if (!read.ok)
+        return failLater(read.message);
+    const LaunchOptions &options = read.value;
     if (!g_glibDispatcher)
         return failLater(QStringLiteral("GstInProcess needs Qt's GLib event dispatcher for its bus watch (QT_NO_GLIB is set)"));
     auto run = std::make_shared<InProcessRun>();

@@ -138,10 +138,10 @@ void GstProcessStreamer::start(const StreamerConfig &config)
     m_outBuf.clear();
     m_pendingPicture.clear();
 
-    QStringList args;
-    QString error;
-    if (!splitCommandLine(config.command, &args, &error))
-        return failLater(QStringLiteral("bad command: %1").arg(error));
+    const Result<QStringList> split = splitCommandLine(config.command);
+    if (!split.ok)
+        return failLater(QStringLiteral("bad command: %1").arg(split.message));
+    const QStringList &args = split.value;
     if (args.isEmpty())
         return failLater(QStringLiteral("empty command"));
     const QString host = hostExecutable();

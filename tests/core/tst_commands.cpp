@@ -2,6 +2,7 @@
 // against a real Engine (SQLite file, FakeStreamer plugin): which names each
 // caller may give, that a command both give is answered alike, and ctl's bad
 // requests.
+#include "VerifyResult.h"
 #include "core/control/Commands.h"
 #include "core/engine/Engine.h"
 #include "TestEnv.h"
@@ -38,8 +39,7 @@ private Q_SLOTS:
         EngineOptions o;
         o.dataDir = m_dir.path();
         o.pluginDirs = {pluginDir()};
-        QString error;
-        QVERIFY2(m_engine->open(o, &error), qPrintable(error));
+        QVERIFY_OK(m_engine->open(o));
         m_commands = std::make_unique<Commands>(*m_engine);
     }
 

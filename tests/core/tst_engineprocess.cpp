@@ -305,6 +305,22 @@ private Q_SLOTS:
         QCOMPARE(sha(db), before);
     }
 
+    void aHubAddressThatIsNoHubStopsTheEngine()
+    {
+#ifndef SE_HAVE_HUB
+        QSKIP("this build has no StreamHub link");
+#endif
+        // It used to be dropped without a word, the engine running with no hub.
+        QTemporaryDir dir;
+        QProcess p;
+        p.start(engineBinary(), {QStringLiteral("--headless"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--hub"),
+                                 QStringLiteral("ftp://hub.example/streamhub")});
+        QVERIFY(p.waitForFinished(15000));
+        QCOMPARE(p.exitCode(), 1);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains("--hub ftp://hub.example/streamhub: 'ftp://hub.example/streamhub' is not a hub URL"), err.constData());
+    }
+
     void aSecondEngineOnTheSameFolderIsRefused()
     {
         QTemporaryDir dir;

@@ -89,10 +89,9 @@ private Q_SLOTS:
         StreamerFactory factory;
         factory.loadPlugins({pluginDir()});
         Store store;
-        QString error;
-        QVERIFY2(store.open(dir.filePath(QStringLiteral("se.db")), QStringLiteral("test"), &error), qPrintable(error));
+        QVERIFY_OK(store.open(dir.filePath(QStringLiteral("se.db")), QStringLiteral("test")));
         WorkerManager manager(store, factory);
-        QVERIFY(manager.load(&error));
+        QVERIFY_OK(manager.load());
         WorkerConfig bad = valid();
         bad.name = QStringLiteral("\x1b]0;owned\x07");
         const Result<QString> r = manager.create(bad, WorkerManager::StartNow::No);
@@ -114,8 +113,7 @@ private Q_SLOTS:
         {
             // A worker stored before names were checked, with a terminal escape in it.
             Store store;
-            QString error;
-            QVERIFY(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &error));
+                QVERIFY_OK(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test")));
             WorkerConfig old = valid();
             old.id = QStringLiteral("old");
             old.name = QStringLiteral("\x1b[2Jwiped");

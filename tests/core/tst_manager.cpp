@@ -1,3 +1,4 @@
+#include "VerifyResult.h"
 #include "core/engine/Engine.h"
 #include "core/store/Store.h"
 #include "core/streamer/StreamerFactory.h"
@@ -37,10 +38,9 @@ class TestManager : public QObject {
     {
         m_manager.reset();
         m_store = std::make_unique<Store>();
-        QString error;
-        QVERIFY2(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test"), &error), qPrintable(error));
+        QVERIFY_OK(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test")));
         m_manager = std::make_unique<WorkerManager>(*m_store, m_factory);
-        QVERIFY(m_manager->load(&error));
+        QVERIFY_OK(m_manager->load());
     }
 
     bool allRunning() const
@@ -355,8 +355,7 @@ private Q_SLOTS:
         EngineOptions options;
         options.dataDir = dir.path();
         options.pluginDirs = {pluginDir()};
-        QString error;
-        QVERIFY2(engine.open(options, &error), qPrintable(error));
+        QVERIFY_OK(engine.open(options));
         const QString id = engine.workers().create(fake(QStringLiteral("fps=20 crash-after=0.1 log-every=0.02"))).value;
         QTRY_VERIFY_WITH_TIMEOUT(engine.workers().worker(id)->watchdogEventCount() >= 3, 10000);
         QSignalSpy finished(&engine, &Engine::finished);

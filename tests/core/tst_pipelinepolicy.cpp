@@ -2,6 +2,7 @@
 // (absent, valid, malformed), paths inside media folders (.. and symbolic-link
 // escapes), host patterns, URIs, element names and classes, and the approvals
 // a trusted local operator leaves in the store.
+#include "VerifyResult.h"
 #include "core/streamer/PipelinePolicy.h"
 #include "core/store/Store.h"
 
@@ -27,9 +28,8 @@ private Q_SLOTS:
     void withoutAFileTheBuiltInDefaultApplies()
     {
         QTemporaryDir dir;
-        QString error;
-        const auto p = PipelinePolicy::load(dir.path(), &error);
-        QVERIFY2(p, qPrintable(error));
+        const auto p = PipelinePolicy::load(dir.path());
+        QVERIFY_OK(p);
         QCOMPARE(p->source, QStringLiteral("built-in default"));
         QCOMPARE(p->mediaFolders, QStringList{dir.filePath(QStringLiteral("media"))});
         QVERIFY(!p->trustLocalOperators);
@@ -67,9 +67,8 @@ private Q_SLOTS:
             "propertyRules": {"x264enc.multipass-cache-file": "write-media-file", "fdsink.fd": {"oneOf": [2]}}
         })";
         QVERIFY(write(dir.filePath(QStringLiteral("pipeline-policy.json")), file));
-        QString error;
-        const auto p = PipelinePolicy::load(dir.path(), &error);
-        QVERIFY2(p, qPrintable(error));
+        const auto p = PipelinePolicy::load(dir.path());
+        QVERIFY_OK(p);
         QCOMPARE(p->source, dir.filePath(QStringLiteral("pipeline-policy.json")));
         QVERIFY(p->trustLocalOperators);
         QCOMPARE(p->mediaFolders, (QStringList{QStringLiteral("/srv/media"), dir.filePath(QStringLiteral("recordings"))}));
@@ -81,8 +80,8 @@ private Q_SLOTS:
         QCOMPARE(p->elements, PipelinePolicy::builtInDefault(dir.path()).elements);
 
         // What `ctl policy show --json` prints reads back as the same policy.
-        const auto again = PipelinePolicy::fromJson(p->toJson(), dir.path(), &error);
-        QVERIFY2(again, qPrintable(error));
+        const auto again = PipelinePolicy::fromJson(p->toJson(), dir.path());
+        QVERIFY_OK(again);
         QCOMPARE(again->toJson(), p->toJson());
     }
 
@@ -105,8 +104,9 @@ private Q_SLOTS:
         QFETCH(QString, why);
         QTemporaryDir dir;
         QVERIFY(write(dir.filePath(QStringLiteral("pipeline-policy.json")), content));
-        QString error;
-        QVERIFY(!PipelinePolicy::load(dir.path(), &error));
+        const auto refused = PipelinePolicy::load(dir.path());
+        QVERIFY(!refused);
+        const QString &error = refused.message;
         QVERIFY2(error.contains(dir.filePath(QStringLiteral("pipeline-policy.json"))), qPrintable(error));
         QVERIFY2(error.contains(why), qPrintable(error));
     }
@@ -190,7 +190,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY2(s.open(db, QStringLiteral("test"), &error), qPrintable(error));
+            QVERIFY_OK(s.open(db, QStringLiteral("test")));
             WorkerConfig c;
             c.id = QStringLiteral("w1");
             c.command = QStringLiteral("x");
@@ -203,7 +203,7 @@ private Q_SLOTS:
         }
         Store s;
         QString error;
-        QVERIFY2(s.open(db, QStringLiteral("test"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(db, QStringLiteral("test")));
         QCOMPARE(s.policyApprovals().value(QStringLiteral("w1")), QStringLiteral("abc"));
         QVERIFY(s.deleteWorker(QStringLiteral("w1")));
         QVERIFY(s.setPolicyApproval(QStringLiteral("w2"), QString()));

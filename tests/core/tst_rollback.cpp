@@ -1,5 +1,6 @@
 // Issue 15 in the manager: versions, the last good one, manual and automatic
 // rollback, on a real SQLite file and the real FakeStreamer plugin.
+#include "VerifyResult.h"
 #include "core/store/Store.h"
 #include "core/streamer/StreamerFactory.h"
 #include "TestEnv.h"
@@ -69,11 +70,10 @@ class TestRollback : public QObject {
         }
         m_manager.reset();
         m_store = std::make_unique<Store>();
-        QString error;
-        QVERIFY2(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test"), &error), qPrintable(error));
+        QVERIFY_OK(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test")));
         m_manager = std::make_unique<WorkerManager>(*m_store, m_factory);
         m_manager->setRestartPolicy(policy);
-        QVERIFY(m_manager->load(&error));
+        QVERIFY_OK(m_manager->load());
     }
     Worker *cam() const { return m_manager->worker(QStringLiteral("cam")); }
     VersionState versions() const { return m_manager->versionState(QStringLiteral("cam")); }

@@ -128,7 +128,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY2(s.open(path("id.db"), QStringLiteral("1.0"), &error), qPrintable(error));
+            QVERIFY_OK(s.open(path("id.db"), QStringLiteral("1.0")));
             id = s.identity().id;
             installed = s.identity().installDate;
             QVERIFY(!id.isNull());
@@ -137,7 +137,7 @@ private Q_SLOTS:
         }
         Store s;
         QString error;
-        QVERIFY2(s.open(path("id.db"), QStringLiteral("1.1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(path("id.db"), QStringLiteral("1.1")));
         QCOMPARE(s.identity().id, id);
         QCOMPARE(s.identity().installDate, installed);
         QCOMPARE(s.identity().name, QStringLiteral("Control Room 2"));
@@ -148,8 +148,7 @@ private Q_SLOTS:
     void workersRoundTripWithChangesAndEvents()
     {
         Store s;
-        QString error;
-        QVERIFY(s.open(path("w.db"), QStringLiteral("1"), &error));
+        QVERIFY_OK(s.open(path("w.db"), QStringLiteral("1")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("b")), QStringLiteral("created")));
         QVERIFY(!s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created"))); // duplicate id
@@ -198,8 +197,7 @@ private Q_SLOTS:
     void watchdogHistoryIsBoundedPerWorker()
     {
         Store s;
-        QString error;
-        QVERIFY(s.open(path("bounded.db"), QStringLiteral("1"), &error));
+        QVERIFY_OK(s.open(path("bounded.db"), QStringLiteral("1")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("flappy")), QStringLiteral("created")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created")));
         auto event = [](const QString &worker, int n) {
@@ -241,8 +239,7 @@ private Q_SLOTS:
     void hubsAreKept()
     {
         Store s;
-        QString error;
-        QVERIFY(s.open(path("h.db"), QStringLiteral("1"), &error));
+        QVERIFY_OK(s.open(path("h.db"), QStringLiteral("1")));
         QVERIFY(s.addHub(QStringLiteral("http://127.0.0.1:9000/streamhub"), QStringLiteral("k1")));
         QVERIFY(s.addHub(QStringLiteral("http://127.0.0.1:9001/streamhub"), QString()));
         QCOMPARE(s.hubs().size(), 2);
@@ -258,7 +255,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY(s.open(p, QStringLiteral("1"), &error));
+            QVERIFY_OK(s.open(p, QStringLiteral("1")));
             QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         }
         // Damage the middle of the file, as a disk fault would.
@@ -271,8 +268,9 @@ private Q_SLOTS:
         }
         const QByteArray before = fileHash(p);
         Store s;
-        QString error;
-        QVERIFY(!s.open(p, QStringLiteral("1"), &error));
+        const Result<> refused = s.open(p, QStringLiteral("1"));
+        QVERIFY(!refused);
+        const QString &error = refused.message;
         QVERIFY2(error.contains(p) && error.contains(QStringLiteral("kept")), qPrintable(error));
         QVERIFY(!s.isOpen());
         QCOMPARE(fileHash(p), before);
@@ -287,8 +285,9 @@ private Q_SLOTS:
         f.close();
         const QByteArray before = fileHash(p);
         Store s;
-        QString error;
-        QVERIFY(!s.open(p, QStringLiteral("1"), &error));
+        const Result<> refused = s.open(p, QStringLiteral("1"));
+        QVERIFY(!refused);
+        const QString &error = refused.message;
         QVERIFY2(error.contains(QStringLiteral("not an SQLite database")) || error.contains(QStringLiteral("damaged")), qPrintable(error));
         QCOMPARE(fileHash(p), before);
     }
@@ -304,13 +303,14 @@ private Q_SLOTS:
         }
         QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
         Store s;
-        QString error;
-        QVERIFY(!s.open(path("foreign.db"), QStringLiteral("1"), &error));
+        const Result<> refused = s.open(path("foreign.db"), QStringLiteral("1"));
+        QVERIFY(!refused);
+        const QString &error = refused.message;
         QVERIFY2(error.contains(QStringLiteral("something else")), qPrintable(error));
 
         {
             Store s2;
-            QVERIFY(s2.open(path("newer.db"), QStringLiteral("1"), &error));
+            QVERIFY_OK(s2.open(path("newer.db"), QStringLiteral("1")));
         }
         {
             auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
@@ -320,16 +320,16 @@ private Q_SLOTS:
             db.close();
         }
         QSqlDatabase::removeDatabase(QStringLiteral("newer"));
-        QVERIFY(!s.open(path("newer.db"), QStringLiteral("1"), &error));
-        QVERIFY2(error.contains(QStringLiteral("newer StreamEngine")), qPrintable(error));
+        const Result<> newer = s.open(path("newer.db"), QStringLiteral("1"));
+        QVERIFY(!newer);
+        QVERIFY2(newer.message.contains(QStringLiteral("newer StreamEngine")), qPrintable(newer.message));
     }
 
     // Issue 15: every create and edit is a numbered version of the whole configuration.
     void everyCreateAndEditIsAVersion()
     {
         Store s;
-        QString error;
-        QVERIFY(s.open(path("versions.db"), QStringLiteral("1"), &error));
+        QVERIFY_OK(s.open(path("versions.db"), QStringLiteral("1")));
         const WorkerConfig first = sampleWorker(QStringLiteral("a"));
         QVERIFY(s.insertWorker(first, QStringLiteral("created"), VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
         WorkerConfig second = first;
@@ -389,8 +389,7 @@ private Q_SLOTS:
     void versionsAreCappedAndTheLastGoodIsKept()
     {
         Store s;
-        QString error;
-        QVERIFY(s.open(path("capped.db"), QStringLiteral("1"), &error));
+        QVERIFY_OK(s.open(path("capped.db"), QStringLiteral("1")));
         WorkerConfig c = sampleWorker(QStringLiteral("busy"));
         QVERIFY_OK(s.insertWorker(c, QStringLiteral("created")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("calm")), QStringLiteral("created")));
@@ -429,7 +428,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY(s.open(p, QStringLiteral("1"), &error));
+            QVERIFY_OK(s.open(p, QStringLiteral("1")));
             QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("old")), QStringLiteral("created")));
             edited.command = QStringLiteral("fps=12");
             QVERIFY_OK(s.updateWorker(edited, diff(sampleWorker(QStringLiteral("old")), edited)));
@@ -448,7 +447,7 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("downgrade"));
         Store s;
         QString error;
-        QVERIFY2(s.open(p, QStringLiteral("2"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(p, QStringLiteral("2")));
         const auto versions = s.versions(QStringLiteral("old"));
         QCOMPARE(versions.size(), 1);
         QCOMPARE(versions[0].number, 1);
@@ -481,8 +480,7 @@ private Q_SLOTS:
         const QString p = m_dir.filePath(QStringLiteral("order-%1.db").arg(int(how)));
         Store s;
         s.setHistoryWrites(how);
-        QString error;
-        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(p, QStringLiteral("1")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         QList<qint64> ids;
         for (int n = 1; n <= 31; ++n) {
@@ -542,8 +540,7 @@ private Q_SLOTS:
         const QString p = m_dir.filePath(QStringLiteral("removal-%1.db").arg(int(how)));
         Store s;
         s.setHistoryWrites(how);
-        QString error;
-        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(p, QStringLiteral("1")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("keep")), QStringLiteral("created")));
         const QString id = QStringLiteral("gone");
         const int rounds = 25;
@@ -592,7 +589,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+            QVERIFY_OK(s.open(p, QStringLiteral("1")));
             for (int w = 0; w < workers; ++w)
                 QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("w%1").arg(w)), QStringLiteral("created")));
             for (int n = 1; n <= events; ++n)
@@ -615,7 +612,7 @@ private Q_SLOTS:
         }
         Store s;
         QString error;
-        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(p, QStringLiteral("1")));
         WatchdogEvent e = flapEvent(QStringLiteral("w0"), 0, 1);
         s.queueWatchdogEvent(e, events + 1);
         QCOMPARE(e.id, lastId + 1);
@@ -632,8 +629,7 @@ private Q_SLOTS:
         const QString p = m_dir.filePath(QStringLiteral("failing-%1.db").arg(int(how)));
         Store s;
         s.setHistoryWrites(how);
-        QString error;
-        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(p, QStringLiteral("1")));
         QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         QSignalSpy failed(&s, &Store::historyWriteFailed);
         const RawDb raw(p);
@@ -680,8 +676,7 @@ private Q_SLOTS:
         std::set<Qt::HANDLE> threads;
         int told = 0;
         Store s;
-        QString error;
-        QVERIFY2(s.open(path("observer.db"), QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(path("observer.db"), QStringLiteral("1")));
         s.setWriteObserver([&](std::chrono::nanoseconds took, bool committed) {
             const std::lock_guard<std::mutex> lock(mutex);
             threads.insert(QThread::currentThreadId());
@@ -714,7 +709,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+            QVERIFY_OK(s.open(p, QStringLiteral("1")));
             QCOMPARE(RawDb(p).value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2); // incremental, from the start
             QList<WorkerConfig> configs;
             for (int w = 0; w < workers; ++w) {
@@ -776,7 +771,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+            QVERIFY_OK(s.open(p, QStringLiteral("1")));
             QVERIFY_OK(s.deleteWorker(QStringLiteral("flap-0")));
             QVERIFY(s.flushHistory(60s));
             QVERIFY(RawDb(p).value(QStringLiteral("PRAGMA freelist_count")).toInt() <= 1024);
@@ -794,7 +789,7 @@ private Q_SLOTS:
         {
             Store s;
             QString error;
-            QVERIFY(s.open(p, QStringLiteral("1"), &error));
+            QVERIFY_OK(s.open(p, QStringLiteral("1")));
             QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
         }
         {
@@ -805,7 +800,7 @@ private Q_SLOTS:
         }
         Store s;
         QString error;
-        QVERIFY2(s.open(p, QStringLiteral("1"), &error), qPrintable(error));
+        QVERIFY_OK(s.open(p, QStringLiteral("1")));
         QCOMPARE(s.workers().size(), 1);
         QCOMPARE(RawDb(p).value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2);
     }

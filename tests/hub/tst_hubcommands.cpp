@@ -1,5 +1,6 @@
 // The eleven hub-to-engine methods against a real Engine (SQLite file,
 // FakeStreamer plugin), with good and bad arguments.
+#include "VerifyResult.h"
 #include "core/engine/Engine.h"
 #include "core/hub/HubCommands.h"
 #include "HubMessages.h"
@@ -32,8 +33,7 @@ private Q_SLOTS:
         EngineOptions o;
         o.dataDir = m_dir.path();
         o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
-        QString error;
-        QVERIFY2(m_engine->open(o, &error), qPrintable(error));
+        QVERIFY_OK(m_engine->open(o));
         m_commands = std::make_unique<HubCommands>(*m_engine, [this](const QString &url) {
             m_removedHubs << url;
             return url.startsWith(QStringLiteral("http://"));

@@ -213,8 +213,7 @@ private Q_SLOTS:
         const QString id = QStringLiteral("flappy");
         {
             se::Store store;
-            QString why;
-            QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
+                QVERIFY_OK(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test")));
             se::WorkerConfig w = storedWorker(id, QStringLiteral("fps=5"));
             QVERIFY_OK(store.insertWorker(w, QStringLiteral("created")));
             const QString longLine = QStringLiteral("x").repeated(2000);
@@ -270,8 +269,7 @@ private Q_SLOTS:
         QSet<QString> seeded;
         {
             se::Store store;
-            QString why;
-            QVERIFY2(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test"), &why), qPrintable(why));
+                QVERIFY_OK(store.open(dir.filePath(QStringLiteral("streamengine.db")), QStringLiteral("test")));
             for (int i = 0; i < 200; ++i) {
                 const se::WorkerConfig w = storedWorker(QStringLiteral("big-%1").arg(i), QStringLiteral("fps=5 ") + QString(1500, QLatin1Char('p')));
                 QVERIFY_OK(store.insertWorker(w, QStringLiteral("created")));

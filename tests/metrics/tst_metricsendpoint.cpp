@@ -3,6 +3,7 @@
 // line must be Prometheus's text format; /healthz answers; SIGKILL to the
 // worker's pipeline process must move its crash restart counter by one, and
 // `streamengine ctl show` must tell the same numbers.
+#include "VerifyResult.h"
 #include "ChildProcesses.h"
 #include "TestEnv.h"
 
@@ -82,11 +83,10 @@ private Q_SLOTS:
         se::EngineOptions options;
         options.dataDir = dir.path();
         options.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
-        QString error;
-        QVERIFY2(engine.open(options, &error), qPrintable(error));
+        QVERIFY_OK(engine.open(options));
         se::MetricsEndpoint endpoint(engine);
         const quint16 port = freePort();
-        QVERIFY2(endpoint.listen({QStringLiteral("127.0.0.1"), port}, &error), qPrintable(error));
+        QVERIFY_OK(endpoint.listen({QStringLiteral("127.0.0.1"), port}));
         QTRY_COMPARE(httpGet(m_nam, port, QStringLiteral("/healthz")).status, 200);
 
         QByteArray answer;

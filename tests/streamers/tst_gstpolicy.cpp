@@ -141,8 +141,11 @@ class TestGstPolicy : public QObject {
         o.dataDir = dataDir;
         o.pluginDirs = {pluginDir()};
         o.seedDemoWorkers = demo;
-        if (!e->open(o, error))
+        if (const Result<> opened = e->open(o); !opened.ok) {
+            if (error)
+                *error = opened.message;
             return nullptr;
+        }
         return e;
     }
 

@@ -3,6 +3,7 @@
 // GstStreamer child is restarted and shows pictures again, an ended stream is
 // restarted, and a broken command backs off into a hold instead of spinning.
 
+#include "VerifyResult.h"
 #include "core/streamer/StreamerFactory.h"
 #include "StreamerTestKit.h"
 #include "core/store/Store.h"
@@ -54,8 +55,7 @@ private Q_SLOTS:
     {
         m_dir = std::make_unique<QTemporaryDir>();
         m_store = std::make_unique<Store>();
-        QString error;
-        QVERIFY2(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test"), &error), qPrintable(error));
+        QVERIFY_OK(m_store->open(m_dir->filePath(QStringLiteral("se.db")), QStringLiteral("test")));
         m_manager = std::make_unique<WorkerManager>(*m_store, m_factory);
         RestartPolicySettings policy;
         policy.firstBackoff = 200ms;
@@ -64,7 +64,7 @@ private Q_SLOTS:
         policy.window = 60s;
         policy.holdFor = 60s;
         m_manager->setRestartPolicy(policy);
-        QVERIFY(m_manager->load(&error));
+        QVERIFY_OK(m_manager->load());
         m_events.clear();
         connect(m_manager.get(), &WorkerManager::watchdogEvent, this,
                 [this](Worker *, const WatchdogEvent &e) { m_events << e; });

@@ -226,35 +226,33 @@ private Q_SLOTS:
     {
         QFETCH(QString, command);
         QFETCH(QStringList, args);
-        QStringList got;
-        QString error;
-        QVERIFY2(splitCommandLine(command, &got, &error), qPrintable(error));
-        QCOMPARE(got, args);
+        const auto got = splitCommandLine(command);
+        QVERIFY2(got.ok, qPrintable(got.message));
+        QCOMPARE(got.value, args);
     }
 
     void commandLineErrors()
     {
-        QStringList got;
-        QString error;
-        QVERIFY(!splitCommandLine(QStringLiteral("a \"b"), &got, &error));
-        QVERIFY(error.contains(QLatin1String("double quote")));
-        QVERIFY(!splitCommandLine(QStringLiteral("a 'b"), &got, &error));
-        QVERIFY(!splitCommandLine(QStringLiteral("a \\"), &got, &error));
+        const auto unterminated = splitCommandLine(QStringLiteral("a \"b"));
+        QVERIFY(!unterminated);
+        QVERIFY(unterminated.message.contains(QLatin1String("double quote")));
+        QVERIFY(!splitCommandLine(QStringLiteral("a 'b")));
+        QVERIFY(!splitCommandLine(QStringLiteral("a \\")));
     }
 
     void launchOptions()
     {
-        LaunchOptions o;
-        QString error;
-        QVERIFY(parseLaunchOptions({"--gst-debug=3", "-v", "-e", "-q", "videotestsrc", "!", "fakesink"}, &o, &error));
+        const auto read = parseLaunchOptions({"--gst-debug=3", "-v", "-e", "-q", "videotestsrc", "!", "fakesink"});
+        QVERIFY2(read.ok, qPrintable(read.message));
+        const LaunchOptions &o = read.value;
         QCOMPARE(o.gstOptions, QStringList{"--gst-debug=3"});
         QVERIFY(o.verbose);
         QCOMPARE(o.pipeline, (QStringList{"videotestsrc", "!", "fakesink"}));
         QCOMPARE(debugLevelOf(o.gstOptions), 3);
         QCOMPARE(debugLevelOf({"--gst-debug=2,videotestsrc:5"}), 5);
         QCOMPARE(debugLevelOf({}), -1);
-        QVERIFY(!parseLaunchOptions({"--bogus", "a"}, &o, &error));
-        QVERIFY(!parseLaunchOptions({"-v"}, &o, &error));
+        QVERIFY(!parseLaunchOptions({"--bogus", "a"}));
+        QVERIFY(!parseLaunchOptions({"-v"}));
     }
 };
 

@@ -26,8 +26,11 @@ inline std::unique_ptr<se::Engine> openEngine(const QString &dataDir, QString *e
     se::EngineOptions o;
     o.dataDir = dataDir;
     o.pluginDirs = {pluginDir()};
-    if (!engine->open(o, error))
+    if (const se::Result<> opened = engine->open(o); !opened.ok) {
+        if (error)
+            *error = opened.message;
         return nullptr;
+    }
     return engine;
 }
 

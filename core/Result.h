@@ -21,6 +21,9 @@ struct [[nodiscard]] Result {
     static Result success(T value, QString message = {}) { return {true, std::move(message), std::move(value)}; }
     static Result failure(QString why) { return {false, std::move(why), T{}}; }
     explicit operator bool() const { return ok; }
+    const T *operator->() const { return &value; }
+    T *operator->() { return &value; }
+    const T &operator*() const { return value; }
 };
 
 template <>
