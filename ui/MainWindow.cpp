@@ -31,8 +31,7 @@ MainWindow::MainWindow(se::Engine &engine, QWidget *parent) : QMainWindow(parent
     setObjectName(QStringLiteral("mainWindow"));
     resize(1500, 900);
 
-    m_sampler = &engine.metrics();
-    m_sampler->start();
+    m_sampler = &engine.metrics(); // the engine samples from its boot()
 
     WorkerManager &manager = engine.workers();
     m_wall = new WorkerWall(manager);

@@ -83,7 +83,6 @@ HubLinks::~HubLinks()
 void HubLinks::connectAll()
 {
     m_connecting = true;
-    m_engine.metrics().start();
     for (auto &link : m_links)
         link->start();
 }

@@ -109,6 +109,7 @@ int main(int argc, char **argv)
     hubs.connectAll();
 #endif
 
+    engine->boot(); // the sampler, as the program starts it
     MainWindow window(*engine);
     window.resize(1920, 1160);
     window.sampler().setInterval(250); // a chart with some history within the run

@@ -126,6 +126,7 @@ private Q_SLOTS:
         m_engine = uitest::openEngine(m_dir->path(), &error);
         QVERIFY2(m_engine, qPrintable(error));
         QVERIFY2(m_engine->factory().hasType(QStringLiteral("FakeStreamer")), "build se_streamer_fake");
+        m_engine->boot(); // as the program does: the sampler runs from here
     }
 
     void cleanup()
