@@ -1,8 +1,8 @@
 #include "RetryPolicy.h"
 
+#include "common/Backoff.h"
+
 #include <QRandomGenerator>
-#include <algorithm>
-#include <cmath>
 
 namespace signalr {
 
@@ -20,11 +20,7 @@ RetryPolicy RetryPolicy::forever(int baseMs, int capMs, double jitter)
     return RetryPolicy([=](const RetryContext &c) -> std::optional<int> {
         if (c.previousRetryCount == 0)
             return 0;
-        const double exp = std::min(30, c.previousRetryCount - 1);
-        const double raw = std::min<double>(capMs, baseMs * std::pow(2.0, exp));
-        const double j = std::clamp(jitter, 0.0, 1.0);
-        const double factor = 1.0 + j * (2.0 * QRandomGenerator::global()->generateDouble() - 1.0);
-        return static_cast<int>(std::clamp(raw * factor, 0.0, double(capMs)));
+        return static_cast<int>(se::common::backoffMs(c.previousRetryCount, baseMs, capMs, jitter, QRandomGenerator::global()->generateDouble()));
     });
 }
 

@@ -1,5 +1,7 @@
 #include "RestartPolicy.h"
 
+#include "common/Backoff.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -31,12 +33,9 @@ RestartDecision RestartPolicy::onFailure(TimePoint now, TimePoint runningSince, 
     }
 
     milliseconds delay{0};
-    if (m_consecutive > 0) {
-        const double base = double(m_settings.firstBackoff.count()) * std::pow(2.0, m_consecutive - 1);
-        const double capped = std::min(base, double(m_settings.maxBackoff.count()));
-        const double jittered = capped * (1.0 + m_settings.jitter * (2.0 * std::clamp(random01, 0.0, 1.0) - 1.0));
-        delay = milliseconds(llround(std::min(jittered, double(m_settings.maxBackoff.count()))));
-    }
+    if (m_consecutive > 0)
+        delay = milliseconds(llround(common::backoffMs(m_consecutive, double(m_settings.firstBackoff.count()),
+                                                        double(m_settings.maxBackoff.count()), m_settings.jitter, random01)));
     ++m_consecutive;
     m_restarts.push_back(now);
     d.delay = delay;
