@@ -97,9 +97,11 @@ void VersionHistory::setWorker(const QString &workerId)
 void VersionHistory::reload()
 {
     const int keep = selectedVersion();
-    m_versions = m_id.isEmpty() ? QList<WorkerVersion>() : m_manager.versions(m_id);
+    const Result<QList<WorkerVersion>> read = m_id.isEmpty() ? Result<QList<WorkerVersion>>::success({}) : m_manager.versions(m_id);
+    m_versions = read.value;
     m_state = m_id.isEmpty() ? VersionState{} : m_manager.versionState(m_id);
     m_summary->setText(m_id.isEmpty() ? QString()
+                       : !read.ok ? QStringLiteral("The versions cannot be read: %1").arg(read.message.toHtmlEscaped())
                            : QStringLiteral("Runs <b>version %1</b> &nbsp;·&nbsp; last good: <b>%2</b> &nbsp;·&nbsp; automatic rollback: %3")
                                  .arg(m_state.current)
                                  .arg(m_state.lastGood > 0 ? QStringLiteral("version %1").arg(m_state.lastGood) : QStringLiteral("none yet"),

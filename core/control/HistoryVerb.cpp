@@ -40,7 +40,10 @@ CommandResult historyVerb(const WorkerManager &m, const QString &id)
     if (!m.worker(id))
         return CommandResult::failure(QStringLiteral("no worker with id '%1'").arg(id));
     const VersionState state = m.versionState(id);
-    const QList<WorkerVersion> all = m.versions(id);
+    const Result<QList<WorkerVersion>> read = m.versions(id);
+    if (!read)
+        return CommandResult::failure(QStringLiteral("could not read the versions of worker '%1': %2").arg(id, read.message));
+    const QList<WorkerVersion> &all = read.value;
     QJsonArray versions;
     for (qsizetype i = all.size() - 1; i >= 0; --i) {
         // "What changed" against the version just before it, when that one is still kept.

@@ -106,7 +106,12 @@ void VersionTracker::onWatchdog(const QString &workerId, bool hold)
     if (!e || !e->worker || !e->policy.onFailure(hold) || !e->state.autoRollback)
         return;
     Worker *w = e->worker;
-    const AutoRollbackDecision d = e->policy.decide(e->state.autoRollback, w->lastError(), w->config(), m_store.versions(workerId));
+    const Result<QList<WorkerVersion>> versions = m_store.versions(workerId);
+    if (!versions) {
+        w->addLogLine(LogLevel::Warning, QStringLiteral("automatic rollback not considered: %1").arg(versions.message));
+        return;
+    }
+    const AutoRollbackDecision d = e->policy.decide(e->state.autoRollback, w->lastError(), w->config(), versions.value);
     if (d.kind == AutoRollbackDecision::Kind::None)
         return;
     // Not inside the worker's own signal: the worker finishes its restart plan first.

@@ -50,10 +50,10 @@ WorkerManager::~WorkerManager()
 
 Result<> WorkerManager::load()
 {
-    QString why;
-    const auto stored = m_store.workers(&why);
-    if (!why.isEmpty())
-        return Result<>::failure(why);
+    const Result<QList<StoredWorker>> read = m_store.workers();
+    if (!read)
+        return Result<>::failure(read.message);
+    const QList<StoredWorker> &stored = read.value;
     m_approvals = m_store.policyApprovals();
     for (const StoredWorker &s : stored)
         if (!m_workers.contains(s.config.id))
@@ -407,7 +407,10 @@ Result<> WorkerManager::rollback(const QString &id, std::optional<int> to, const
     if (!w)
         return unknown(id);
     const VersionState state = m_versions.state(id);
-    const QList<WorkerVersion> all = m_store.versions(id);
+    const Result<QList<WorkerVersion>> read = m_store.versions(id);
+    if (!read)
+        return Result<>::failure(QStringLiteral("could not read the versions of worker '%1': %2").arg(id, read.message));
+    const QList<WorkerVersion> &all = read.value;
     const QString seeHistory = QStringLiteral("streamengine ctl history %1").arg(id);
     const WorkerVersion *target = nullptr;
     if (to) {
@@ -475,12 +478,16 @@ void WorkerManager::onRollbackDue(Worker *w, const AutoRollbackDecision &d)
     }
     if (d.kind != AutoRollbackDecision::Kind::RollBack || m_versions.state(id).current != d.from)
         return; // an operator changed it meanwhile
+    const Result<QList<WorkerVersion>> versions = m_store.versions(id);
     std::optional<WorkerConfig> restored;
-    for (const WorkerVersion &v : m_store.versions(id))
+    for (const WorkerVersion &v : versions.value)
         if (v.number == d.to)
             restored = v.config;
-    if (!restored)
+    if (!restored) {
+        if (!versions)
+            w->addLogLine(LogLevel::Warning, QStringLiteral("automatic rollback not done: %1").arg(versions.message));
         return;
+    }
     restored->id = id;
     w->addLogLine(LogLevel::Warning, d.explanation);
     qCWarning(lcManager).noquote() << "worker" << id << ":" << d.explanation;

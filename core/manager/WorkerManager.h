@@ -101,7 +101,7 @@ public:
     // first start and AutoRollbackPolicy::kRestartsBeforeRollback restarts),
     // the engine restores the last good version by itself.
     Result<> setAutoRollback(const QString &id, bool on);
-    QList<WorkerVersion> versions(const QString &id) const { return m_store.versions(id); }
+    Result<QList<WorkerVersion>> versions(const QString &id) const { return m_store.versions(id); }
     VersionState versionState(const QString &id) const { return m_versions.state(id); }
     // The count is history: queued behind the worker's events for the
     // store's writer thread, not waited for.

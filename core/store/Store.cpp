@@ -346,17 +346,18 @@ Result<> Store::setEngineNameAndDescription(const QString &name, const QString &
     return Result<>::success();
 }
 
-QList<StoredWorker> Store::workers(QString *error) const
+Result<QList<StoredWorker>> Store::workers() const
 {
     QList<StoredWorker> out;
+    QString why;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("SELECT id, name, description, command, streamer_type, enabled, wd_enabled, wd_grace_ms,"
                              " wd_interval_ms, watchdog_event_count, auto_rollback,"
                              " (SELECT max(number) FROM worker_versions v WHERE v.worker_id = w.id),"
                              " (SELECT max(number) FROM worker_versions v WHERE v.worker_id = w.id AND v.good_at IS NOT NULL)"
                              " FROM workers w ORDER BY position"));
-    if (!run(q, error))
-        return out;
+    if (!run(q, &why))
+        return Result<QList<StoredWorker>>::failure(why);
     while (q.next()) {
         StoredWorker w;
         w.config.id = q.value(0).toString();
@@ -374,7 +375,7 @@ QList<StoredWorker> Store::workers(QString *error) const
         });
         out.append(w);
     }
-    return out;
+    return Result<QList<StoredWorker>>::success(out);
 }
 
 static bool addChange(QSqlDatabase db, const QString &workerId, const QString &description, const QString &details, QString *error)
@@ -519,15 +520,16 @@ Result<int> Store::updateWorker(const WorkerConfig &config, const QList<FieldCha
     return Result<int>::success(number);
 }
 
-QList<WorkerVersion> Store::versions(const QString &workerId, QString *error) const
+Result<QList<WorkerVersion>> Store::versions(const QString &workerId) const
 {
     QList<WorkerVersion> out;
+    QString why;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(QStringLiteral("SELECT number, ts, actor, changes, name, description, command, streamer_type, enabled, wd_enabled,"
                              " wd_grace_ms, wd_interval_ms, good_at, bad FROM worker_versions WHERE worker_id = ? ORDER BY number"));
     q.addBindValue(workerId);
-    if (!run(q, error))
-        return out;
+    if (!run(q, &why))
+        return Result<QList<WorkerVersion>>::failure(why);
     while (q.next()) {
         WorkerVersion v;
         v.number = q.value(0).toInt();
@@ -548,7 +550,7 @@ QList<WorkerVersion> Store::versions(const QString &workerId, QString *error) co
             if (v.number == i.value && !v.goodAt.isValid())
                 v.goodAt = i.at;
     });
-    return out;
+    return Result<QList<WorkerVersion>>::success(out);
 }
 
 void Store::queueVersionGood(const QString &workerId, int number)

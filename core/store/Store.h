@@ -139,7 +139,7 @@ public:
     EngineIdentity identity() const;
     Result<> setEngineNameAndDescription(const QString &name, const QString &description);
 
-    QList<StoredWorker> workers(QString *error = nullptr) const;
+    Result<QList<StoredWorker>> workers() const;
     // The bounds that give the database a size (docs/architecture.md, "Data").
     // A worker keeps its newest kChangesKept change-log rows; older ones go in
     // the transaction that adds one. A change's description and details are
@@ -160,7 +160,7 @@ public:
     Result<> deleteWorker(const QString &id);
 
     // A worker's versions, oldest first (a "good" mark still queued included).
-    QList<WorkerVersion> versions(const QString &workerId, QString *error = nullptr) const;
+    Result<QList<WorkerVersion>> versions(const QString &workerId) const;
     // The worker ran on this version for the stable period (kept once set):
     // queued for the history writer.
     void queueVersionGood(const QString &workerId, int number);

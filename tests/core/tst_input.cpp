@@ -98,7 +98,7 @@ private Q_SLOTS:
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("U+001B")), qPrintable(r.message));
         QVERIFY(!manager.worker(bad.id));
-        QVERIFY(store.workers().isEmpty());
+        QVERIFY(store.workers().value.isEmpty());
         // An edit to a bad value leaves the worker as it was.
         QVERIFY(manager.create(valid(), WorkerManager::StartNow::No).ok);
         WorkerPatch patch;

@@ -80,8 +80,8 @@ private Q_SLOTS:
         QVERIFY(!QUuid::fromString(r.value).isNull());
         QCOMPARE(added.size(), 1);
         QTRY_COMPARE(m_manager->worker(r.value)->state(), WorkerState::Running);
-        QCOMPARE(m_store->workers().size(), 1);
-        QCOMPARE(m_store->workers()[0].config.id, r.value);
+        QCOMPARE(m_store->workers().value.size(), 1);
+        QCOMPARE(m_store->workers().value[0].config.id, r.value);
     }
 
     void badInputIsRefusedAndNothingIsStored_data()
@@ -109,7 +109,7 @@ private Q_SLOTS:
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(expected), qPrintable(r.message));
         QVERIFY(m_manager->workers().isEmpty());
-        QVERIFY(m_store->workers().isEmpty());
+        QVERIFY(m_store->workers().value.isEmpty());
     }
 
     void overlongTextsAreRefusedOnEditToo()
@@ -125,7 +125,7 @@ private Q_SLOTS:
         p.description = QString(20000, QLatin1Char('d'));
         r = m_manager->edit(id, p);
         QVERIFY2(r.message.contains(QStringLiteral("the description")), qPrintable(r.message));
-        QCOMPARE(m_store->workers().first().config.name, m_manager->workers().first()->config().name); // nothing stored
+        QCOMPARE(m_store->workers().value.first().config.name, m_manager->workers().first()->config().name); // nothing stored
         QVERIFY(m_store->changeLog(id).size() <= 1);
     }
 
@@ -135,7 +135,7 @@ private Q_SLOTS:
         const Result<QString> r = m_manager->create(fake(QStringLiteral("fps=5"), QStringLiteral("cam-1")));
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("exists already")), qPrintable(r.message));
-        QCOMPARE(m_store->workers().size(), 1);
+        QCOMPARE(m_store->workers().value.size(), 1);
     }
 
     void anEditRecordsEachChangedFieldFromTo()
@@ -161,7 +161,7 @@ private Q_SLOTS:
         WorkerPatch bad;
         bad.streamerType = QStringLiteral("Nope");
         QVERIFY(!m_manager->edit(id, bad).ok);
-        QCOMPARE(m_store->workers()[0].config.streamerType, QStringLiteral("FakeStreamer"));
+        QCOMPARE(m_store->workers().value[0].config.streamerType, QStringLiteral("FakeStreamer"));
     }
 
     void unknownAndRemovedWorkersAreRefusedEverywhere()
@@ -188,7 +188,7 @@ private Q_SLOTS:
         QCOMPARE(removed.size(), 1);
         QCOMPARE(removed.first().first().toString(), id);
         QVERIFY(!m_manager->worker(id));
-        QVERIFY(m_store->workers().isEmpty());
+        QVERIFY(m_store->workers().value.isEmpty());
         QTRY_VERIFY(w.isNull()); // destroyed once its streamer stopped
         QVERIFY(m_manager->allIdle());
     }
@@ -229,7 +229,7 @@ private Q_SLOTS:
         off.enabled = false;
         QVERIFY(m_manager->edit(id, off).ok);
         QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
-        QVERIFY(!m_store->workers()[0].config.enabled);
+        QVERIFY(!m_store->workers().value[0].config.enabled);
     }
 
     void bootStartsEveryEnabledWorkerSideBySide()
@@ -328,7 +328,7 @@ private Q_SLOTS:
                 const QList<WatchdogEvent> stored = m_manager->watchdogEvents(w->id());
                 if (stored.isEmpty() || stored.last().id != e.id || stored.last().message != e.message || stored.last().logs.size() != e.logs.size())
                     unseen << e.message;
-                if (m_store->workers().first().watchdogEventCount != w->watchdogEventCount())
+                if (m_store->workers().value.first().watchdogEventCount != w->watchdogEventCount())
                     unseen << QStringLiteral("count %1").arg(w->watchdogEventCount());
             });
             QTRY_VERIFY_WITH_TIMEOUT(announced.size() >= 3, 10000);
@@ -339,11 +339,11 @@ private Q_SLOTS:
         QVERIFY(announced.first() > 0);
         // A reset reads back at once, before and after the writer has it.
         QVERIFY(m_manager->resetWatchdogEventCount(id).ok);
-        QCOMPARE(m_store->workers().first().watchdogEventCount, 0);
+        QCOMPARE(m_store->workers().value.first().watchdogEventCount, 0);
         QVERIFY(m_manager->stop(id).ok);
         QTRY_COMPARE(m_manager->worker(id)->state(), WorkerState::Idle);
         QVERIFY(m_store->flushHistory(10s));
-        QCOMPARE(m_store->workers().first().watchdogEventCount, m_manager->worker(id)->watchdogEventCount());
+        QCOMPARE(m_store->workers().value.first().watchdogEventCount, m_manager->worker(id)->watchdogEventCount());
     }
 
     // A clean stop: the engine says it is finished only once the history its

@@ -110,7 +110,7 @@ private Q_SLOTS:
         QVERIFY(m_manager->setEnabled(QStringLiteral("cam"), false, WorkerManager::Actor{WorkerManager::Origin::LocalOperator,
                                                                                          QStringLiteral("dashboard")}).ok);
         QVERIFY(m_manager->edit(QStringLiteral("cam"), command(QStringLiteral("fps=12"))).ok); // nothing changed: no version
-        const QList<WorkerVersion> all = m_manager->versions(QStringLiteral("cam"));
+        const QList<WorkerVersion> all = m_manager->versions(QStringLiteral("cam")).value;
         QCOMPARE(all.size(), 3);
         QCOMPARE(all[0].actor, QStringLiteral("ctl"));
         QCOMPARE(all[1].actor, QStringLiteral("hub http://hub.test/streamhub"));
@@ -135,7 +135,7 @@ private Q_SLOTS:
         QVERIFY(m_manager->edit(QStringLiteral("cam"), command(QStringLiteral("fps=10 fail-start")), kHub).ok);
         QTRY_VERIFY_WITH_TIMEOUT(cam()->watchdogEventCount() >= 5, 10000);
         QCOMPARE(versions().lastGood, 2);
-        QVERIFY(!m_manager->versions(QStringLiteral("cam")).last().isGood());
+        QVERIFY(!m_manager->versions(QStringLiteral("cam")).value.last().isGood());
     }
 
     void aManualRollbackRestoresThePreviousCommandAndItRunsAgain()
@@ -151,9 +151,9 @@ private Q_SLOTS:
         QVERIFY2(r.message.contains(QStringLiteral("rolled back to version 1, now version 3")), qPrintable(r.message));
         QCOMPARE(cam()->config().command, QStringLiteral("fps=10"));
         QTRY_COMPARE_WITH_TIMEOUT(cam()->state(), WorkerState::Running, 10000);
-        QCOMPARE(m_store->workers().first().config.command, QStringLiteral("fps=10")); // stored
+        QCOMPARE(m_store->workers().value.first().config.command, QStringLiteral("fps=10")); // stored
 
-        const QList<WorkerVersion> all = m_manager->versions(QStringLiteral("cam"));
+        const QList<WorkerVersion> all = m_manager->versions(QStringLiteral("cam")).value;
         QCOMPARE(all.size(), 3);
         QCOMPARE(all[2].actor, QStringLiteral("ctl (rollback to v1)"));
         QCOMPARE(all[2].config, all[0].config);
@@ -184,7 +184,7 @@ private Q_SLOTS:
         r = m_manager->rollback(QStringLiteral("cam"), 1, kCtl);
         QVERIFY(!r.ok);
         QVERIFY2(r.message.contains(QStringLiteral("nothing to roll back")), qPrintable(r.message));
-        QCOMPARE(m_manager->versions(QStringLiteral("cam")).size(), 3);
+        QCOMPARE(m_manager->versions(QStringLiteral("cam")).value.size(), 3);
     }
 
     void automaticRollbackUndoesABrokenEditOnceAndDoesNotLoop()
@@ -195,7 +195,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(cam()->config().command, QStringLiteral("fps=10"), 15000);
         QTRY_COMPARE_WITH_TIMEOUT(cam()->state(), WorkerState::Running, 10000);
 
-        const QList<WorkerVersion> all = m_manager->versions(QStringLiteral("cam"));
+        const QList<WorkerVersion> all = m_manager->versions(QStringLiteral("cam")).value;
         QCOMPARE(all.size(), 3);
         QVERIFY(all[1].bad);
         QCOMPARE(all[2].actor, QStringLiteral("engine (automatic rollback to v1)"));
@@ -213,14 +213,14 @@ private Q_SLOTS:
         QCOMPARE(linesContaining(cam(), why), 1);
         // The restored version runs, becomes good, and nothing more happens.
         QTRY_COMPARE_WITH_TIMEOUT(versions().lastGood, 3, 10000);
-        QCOMPARE(m_manager->versions(QStringLiteral("cam")).size(), 3);
+        QCOMPARE(m_manager->versions(QStringLiteral("cam")).value.size(), 3);
 
         // The same broken command again: undone again, to a version that ran (never to the bad one).
         QVERIFY(m_manager->edit(QStringLiteral("cam"), command(QStringLiteral("fps=10 fail-start")), kHub).ok);
         QTRY_COMPARE_WITH_TIMEOUT(versions().current, 5, 15000);
         QCOMPARE(cam()->config().command, QStringLiteral("fps=10"));
         QTRY_COMPARE_WITH_TIMEOUT(cam()->state(), WorkerState::Running, 10000);
-        QVERIFY(m_manager->versions(QStringLiteral("cam"))[3].bad);
+        QVERIFY(m_manager->versions(QStringLiteral("cam")).value[3].bad);
     }
 
     void withoutAGoodVersionNothingHappensButOneLogLine()
@@ -230,7 +230,7 @@ private Q_SLOTS:
         QVERIFY(m_manager->start(QStringLiteral("cam")).ok);
         QTRY_VERIFY_WITH_TIMEOUT(cam()->watchdogEventCount() >= 12, 15000);
         QCOMPARE(linesContaining(cam(), QStringLiteral("no automatic rollback: version 1 never ran")), 1);
-        QCOMPARE(m_manager->versions(QStringLiteral("cam")).size(), 1);
+        QCOMPARE(m_manager->versions(QStringLiteral("cam")).value.size(), 1);
         QCOMPARE(cam()->config().command, QStringLiteral("fps=10 fail-start"));
     }
 
@@ -251,12 +251,12 @@ private Q_SLOTS:
         goodCam();
         QVERIFY(m_manager->setAutoRollback(QStringLiteral("cam"), true).ok);
         QVERIFY(m_manager->edit(QStringLiteral("cam"), command(QStringLiteral("fps=11")), kHub).ok);
-        const QList<WorkerVersion> before = m_manager->versions(QStringLiteral("cam"));
+        const QList<WorkerVersion> before = m_manager->versions(QStringLiteral("cam")).value;
         reopen();
         QCOMPARE(versions().current, 2);
         QCOMPARE(versions().lastGood, 1);
         QVERIFY(versions().autoRollback);
-        const QList<WorkerVersion> after = m_manager->versions(QStringLiteral("cam"));
+        const QList<WorkerVersion> after = m_manager->versions(QStringLiteral("cam")).value;
         QCOMPARE(after.size(), before.size());
         for (qsizetype i = 0; i < after.size(); ++i) {
             QCOMPARE(after[i].number, before[i].number);
@@ -272,11 +272,11 @@ private Q_SLOTS:
     {
         goodCam();
         QVERIFY(m_manager->remove(QStringLiteral("cam")).ok);
-        QVERIFY(m_store->versions(QStringLiteral("cam")).isEmpty());
+        QVERIFY(m_store->versions(QStringLiteral("cam")).value.isEmpty());
         QCOMPARE(m_manager->versionState(QStringLiteral("cam")).current, 0);
         // The same id again starts at version 1.
         QVERIFY(m_manager->create(fake(QStringLiteral("fps=9")), WorkerManager::StartNow::No, kCtl).ok);
-        QCOMPARE(m_manager->versions(QStringLiteral("cam")).size(), 1);
+        QCOMPARE(m_manager->versions(QStringLiteral("cam")).value.size(), 1);
         QCOMPARE(versions().current, 1);
     }
 

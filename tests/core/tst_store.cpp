@@ -160,7 +160,7 @@ private Q_SLOTS:
         QVERIFY(!unknown);
         QVERIFY(unknown.message.contains(QStringLiteral("zz")));
 
-        const auto workers = s.workers();
+        const auto workers = s.workers().value;
         QCOMPARE(workers.size(), 2);
         QCOMPARE(workers[0].config, changed); // kept in creation order
         QCOMPARE(workers[1].config, sampleWorker(QStringLiteral("b")));
@@ -186,10 +186,10 @@ private Q_SLOTS:
         QCOMPARE(events[0].logs.size(), 20);
         QCOMPARE(events[0].logs.last().message, QStringLiteral("line 20"));
         QCOMPARE(events[0].logs.last().level, LogLevel::Warning);
-        QCOMPARE(s.workers()[0].watchdogEventCount, 1);
+        QCOMPARE(s.workers().value[0].watchdogEventCount, 1);
 
         QVERIFY_OK(s.deleteWorker(QStringLiteral("a")));
-        QCOMPARE(s.workers().size(), 1);
+        QCOMPARE(s.workers().value.size(), 1);
         QVERIFY(s.changeLog(QStringLiteral("a")).isEmpty());
         QVERIFY(s.watchdogEvents(QStringLiteral("a")).isEmpty());
     }
@@ -222,7 +222,7 @@ private Q_SLOTS:
         QCOMPARE(kept.last().message, QStringLiteral("event %1").arg(total));
         QCOMPARE(kept.last().logs.size(), 3);
         QCOMPARE(s.watchdogEvents(QStringLiteral("calm")).size(), 1); // other workers keep theirs
-        QCOMPARE(s.workers()[0].watchdogEventCount, total); // the count still counts them all
+        QCOMPARE(s.workers().value[0].watchdogEventCount, total); // the count still counts them all
 
         // Their log lines went with them (read through a connection of our own).
         {
@@ -326,6 +326,29 @@ private Q_SLOTS:
     }
 
     // Issue 15: every create and edit is a numbered version of the whole configuration.
+    void aReadThatFailsSaysSoInsteadOfLookingEmpty()
+    {
+        // A table gone under the engine (another process, a damaged file): the
+        // reads fail with SQLite's reason, not as "no workers" or "no versions".
+        Store s;
+        QVERIFY_OK(s.open(path("gone.db"), QStringLiteral("1")));
+        QVERIFY_OK(s.insertWorker(sampleWorker(QStringLiteral("a")), QStringLiteral("created")));
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("vandal"));
+            db.setDatabaseName(path("gone.db"));
+            QVERIFY(db.open());
+            QVERIFY(QSqlQuery(db).exec(QStringLiteral("DROP TABLE worker_versions")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("vandal"));
+        const auto versions = s.versions(QStringLiteral("a"));
+        QVERIFY(!versions);
+        QVERIFY2(versions.message.contains(QStringLiteral("worker_versions")), qPrintable(versions.message));
+        const auto workers = s.workers(); // it reads the versions' numbers too
+        QVERIFY(!workers);
+        QVERIFY2(!workers.message.isEmpty(), "a failed read says why");
+    }
+
     void everyCreateAndEditIsAVersion()
     {
         Store s;
@@ -339,9 +362,9 @@ private Q_SLOTS:
         QVERIFY_OK(made);
         QCOMPARE(made.value, 2);
         QVERIFY(!s.updateWorker(sampleWorker(QStringLiteral("zz")), {}, VersionNote{QStringLiteral("ctl"), {}, {}, 0}));
-        QVERIFY(s.versions(QStringLiteral("zz")).isEmpty()); // nothing of a refused edit stays
+        QVERIFY(s.versions(QStringLiteral("zz")).value.isEmpty()); // nothing of a refused edit stays
 
-        auto versions = s.versions(QStringLiteral("a"));
+        auto versions = s.versions(QStringLiteral("a")).value;
         QCOMPARE(versions.size(), 2);
         QCOMPARE(versions[0].number, 1);
         QCOMPARE(versions[0].actor, QStringLiteral("ctl"));
@@ -356,11 +379,11 @@ private Q_SLOTS:
 
         QVERIFY_OK(s.markVersionGood(QStringLiteral("a"), 1));
         QVERIFY_OK(s.setAutoRollback(QStringLiteral("a"), true));
-        const StoredWorker w = s.workers().first();
+        const StoredWorker w = s.workers().value.first();
         QCOMPARE(w.versions.current, 2);
         QCOMPARE(w.versions.lastGood, 1);
         QVERIFY(w.versions.autoRollback);
-        QVERIFY(s.versions(QStringLiteral("a"))[0].isGood());
+        QVERIFY(s.versions(QStringLiteral("a")).value[0].isGood());
 
         // A rollback: its own change-log row before the field rows, and the version it leaves marked bad.
         const Result<int> rolledBack =
@@ -370,7 +393,7 @@ private Q_SLOTS:
         QVERIFY_OK(rolledBack);
         const int number = rolledBack.value;
         QCOMPARE(number, 3);
-        versions = s.versions(QStringLiteral("a"));
+        versions = s.versions(QStringLiteral("a")).value;
         QVERIFY(versions[1].bad);
         QCOMPARE(versions[2].config, first);
         const auto log = s.changeLog(QStringLiteral("a"));
@@ -383,7 +406,7 @@ private Q_SLOTS:
 
         // Removing the worker removes its versions.
         QVERIFY_OK(s.deleteWorker(QStringLiteral("a")));
-        QVERIFY(s.versions(QStringLiteral("a")).isEmpty());
+        QVERIFY(s.versions(QStringLiteral("a")).value.isEmpty());
     }
 
     void versionsAreCappedAndTheLastGoodIsKept()
@@ -401,24 +424,24 @@ private Q_SLOTS:
             QVERIFY_OK(s.updateWorker(next, diff(c, next)));
             c = next;
         }
-        auto kept = s.versions(QStringLiteral("busy"));
+        auto kept = s.versions(QStringLiteral("busy")).value;
         QCOMPARE(kept.size(), Store::kVersionsKept);
         QCOMPARE(kept.first().number, 1); // the last good one stays, however old
         QVERIFY(kept.first().isGood());
         QCOMPARE(kept[1].number, edits + 1 - (Store::kVersionsKept - 2)); // then the newest 99
         QCOMPARE(kept.last().number, edits + 1);
-        QCOMPARE(s.versions(QStringLiteral("calm")).size(), 1); // other workers keep theirs
+        QCOMPARE(s.versions(QStringLiteral("calm")).value.size(), 1); // other workers keep theirs
 
         // A newer good version: the old one may go now.
         QVERIFY_OK(s.markVersionGood(QStringLiteral("busy"), edits + 1));
         WorkerConfig next = c;
         next.command = QStringLiteral("fps=6");
         QVERIFY_OK(s.updateWorker(next, diff(c, next)));
-        kept = s.versions(QStringLiteral("busy"));
+        kept = s.versions(QStringLiteral("busy")).value;
         QCOMPARE(kept.size(), Store::kVersionsKept);
         QVERIFY(kept.first().number > 1);
-        QCOMPARE(s.workers().first().versions.lastGood, edits + 1);
-        QCOMPARE(s.workers().first().versions.current, edits + 2);
+        QCOMPARE(s.workers().value.first().versions.lastGood, edits + 1);
+        QCOMPARE(s.workers().value.first().versions.current, edits + 2);
     }
 
     void anExistingDatabaseGetsVersionOneOfEachWorker()
@@ -448,13 +471,13 @@ private Q_SLOTS:
         Store s;
         QString error;
         QVERIFY_OK(s.open(p, QStringLiteral("2")));
-        const auto versions = s.versions(QStringLiteral("old"));
+        const auto versions = s.versions(QStringLiteral("old")).value;
         QCOMPARE(versions.size(), 1);
         QCOMPARE(versions[0].number, 1);
         QCOMPARE(versions[0].config, edited); // its configuration as it is now
         QCOMPARE(versions[0].timestamp, s.changeLog(QStringLiteral("old")).last().timestamp); // dated by its last change
         QVERIFY(!versions[0].actor.isEmpty());
-        const StoredWorker w = s.workers().first();
+        const StoredWorker w = s.workers().value.first();
         QCOMPARE(w.versions.current, 1);
         QCOMPARE(w.versions.lastGood, 0);
         QVERIFY(!w.versions.autoRollback);
@@ -507,9 +530,9 @@ private Q_SLOTS:
         QCOMPARE(events.last().logs.size(), Store::kLogLinesPerEvent);
         QCOMPARE(s.watchdogEvents(QStringLiteral("a"), 5).size(), 5);
         QCOMPARE(s.watchdogEvents(QStringLiteral("a"), 5).last().id, ids.last());
-        QCOMPARE(s.workers().first().watchdogEventCount, 1);
-        QCOMPARE(s.workers().first().versions.lastGood, 1);
-        QVERIFY(s.versions(QStringLiteral("a")).first().isGood());
+        QCOMPARE(s.workers().value.first().watchdogEventCount, 1);
+        QCOMPARE(s.workers().value.first().versions.lastGood, 1);
+        QVERIFY(s.versions(QStringLiteral("a")).value.first().isGood());
 
         QVERIFY(s.flushHistory(10s));
         const HistoryStats stats = s.historyStats();
@@ -559,8 +582,8 @@ private Q_SLOTS:
             // Made again at once: nothing of the old one is its.
             QVERIFY_OK(s.insertWorker(sampleWorker(id), QStringLiteral("created again")));
             QVERIFY(s.watchdogEvents(id).isEmpty());
-            QCOMPARE(s.workers().last().watchdogEventCount, 0);
-            QVERIFY(!s.versions(id).first().isGood());
+            QCOMPARE(s.workers().value.last().watchdogEventCount, 0);
+            QVERIFY(!s.versions(id).value.first().isGood());
             WatchdogEvent fresh = flapEvent(id, 1000 + round, 1);
             s.queueWatchdogEvent(fresh, 1);
             QCOMPARE(s.watchdogEvents(id).size(), 1);
@@ -750,7 +773,7 @@ private Q_SLOTS:
                 QCOMPARE(log.size(), Store::kChangesKept);
                 QVERIFY(log.last().details.endsWith(QStringLiteral(" bytes]")));
                 QVERIFY(log.last().details.toUtf8().size() <= Store::kChangeDetailsBytes);
-                QCOMPARE(s.versions(configs[w].id).size(), Store::kVersionsKept);
+                QCOMPARE(s.versions(configs[w].id).value.size(), Store::kVersionsKept);
                 QCOMPARE(s.watchdogEvents(configs[w].id, 100000).size(), Store::kWatchdogEventsKept);
             }
             const RawDb raw(p);
@@ -801,7 +824,7 @@ private Q_SLOTS:
         Store s;
         QString error;
         QVERIFY_OK(s.open(p, QStringLiteral("1")));
-        QCOMPARE(s.workers().size(), 1);
+        QCOMPARE(s.workers().value.size(), 1);
         QCOMPARE(RawDb(p).value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2);
     }
 };

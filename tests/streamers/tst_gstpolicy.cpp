@@ -258,7 +258,7 @@ private Q_SLOTS:
             QVERIFY2(message(r).contains(reason), qPrintable(message(r)));
         // Not stored, not adopted: nothing can run it later either.
         QVERIFY(!m_engine->workers().worker(id));
-        for (const StoredWorker &s : m_engine->store().workers())
+        for (const StoredWorker &s : m_engine->store().workers().value)
             QVERIFY(s.config.id != id);
 
         // The same command as an edit of a running worker changes nothing.
@@ -272,7 +272,7 @@ private Q_SLOTS:
         for (const QString &reason : std::as_const(reasons))
             QVERIFY2(message(edited).contains(reason), qPrintable(message(edited)));
         QCOMPARE(victim->config().command, kLight);
-        for (const StoredWorker &s : m_engine->store().workers())
+        for (const StoredWorker &s : m_engine->store().workers().value)
             QCOMPARE(s.config.command, kLight);
         QCOMPARE(int(m_engine->store().changeLog(QStringLiteral("victim")).size()), changesBefore);
         QCOMPARE(victim->state(), WorkerState::Running);

@@ -60,7 +60,7 @@ public:
 
 std::optional<StoredWorker> stored(Engine &engine, const QString &id)
 {
-    for (const StoredWorker &w : engine.store().workers())
+    for (const StoredWorker &w : engine.store().workers().value)
         if (w.config.id == id)
             return w;
     return std::nullopt;
@@ -287,7 +287,7 @@ private Q_SLOTS:
         QCOMPARE(problems, QStringLiteral("Give the worker a name.|The command is empty.|"
                                      "The picture watchdog interval must be from 1 s to 1 day (86400 s); 0.5 s was given."));
         QVERIFY(m_engine->workers().workers().isEmpty());
-        QVERIFY(m_engine->store().workers().isEmpty());
+        QVERIFY(m_engine->store().workers().value.isEmpty());
     }
 
     // A worker that cannot start turns red and says why; its tile keeps the
@@ -391,7 +391,7 @@ private Q_SLOTS:
         h->restoreButton()->click();
         QTRY_COMPARE(h->versionView()->topLevelItemCount(), 3);
         QCOMPARE(m.worker(id)->config().command, QStringLiteral("fps=5 size=160x90 pattern=bars"));
-        QCOMPARE(m.versions(id).last().actor, QStringLiteral("dashboard (rollback to v1)"));
+        QCOMPARE(m.versions(id).value.last().actor, QStringLiteral("dashboard (rollback to v1)"));
         QVERIFY2(m_window->lastMessage().contains(QStringLiteral("rolled back to version 1")), qPrintable(m_window->lastMessage()));
         QVERIFY(h->summary()->text().contains(QStringLiteral("version 3")));
         QTRY_COMPARE_WITH_TIMEOUT(m.worker(id)->state(), WorkerState::Running, 10000);
@@ -408,7 +408,7 @@ private Q_SLOTS:
         });
         click("actionEdit");
         QTRY_VERIFY(m.versionState(id).autoRollback);
-        QCOMPARE(m.versions(id).size(), 3);
+        QCOMPARE(m.versions(id).value.size(), 3);
         QTRY_VERIFY(h->summary()->text().contains(QStringLiteral("automatic rollback: on")));
         QVERIFY(m_window->lastMessage().contains(QStringLiteral("automatic rollback on")));
     }
