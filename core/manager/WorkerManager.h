@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/Result.h"
+#include "common/Result.h"
 #include "core/streamer/PipelinePolicy.h"
 #include "core/worker/RestartPolicy.h"
 #include "core/store/Store.h"

@@ -4,7 +4,7 @@
 // its own through a connection of its own, everything queued when it wakes in
 // one transaction. Internal to core/store; Store is its only user.
 
-#include "core/Result.h"
+#include "common/Result.h"
 #include "Store.h"
 #include "StoreSql.h"
 #include "core/worker/WatchdogEvent.h"

@@ -2,7 +2,7 @@
 
 #include "core/streamer/ThreadInbox.h"
 #include "core/worker/WatchdogEvent.h"
-#include "core/Result.h"
+#include "common/Result.h"
 #include "core/worker/WorkerConfig.h"
 #include "core/worker/WorkerVersion.h"
 

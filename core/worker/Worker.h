@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/log/LogBuffer.h"
-#include "core/Result.h"
+#include "common/Result.h"
 #include "RestartPolicy.h"
 #include "WatchdogEvent.h"
 #include "WorkerConfig.h"
