@@ -83,7 +83,8 @@ private Q_SLOTS:
 
     void aPictureWrittenOnceForAllHubsIsTheContractsImageMessage()
     {
-        const QByteArray jpeg("\xff\xd8 any bytes \x00\x01\xff\xd9", 19);
+        const char bytes[] = "\xff\xd8 any bytes \x00\x01\xff\xd9";
+        const QByteArray jpeg(bytes, sizeof bytes - 1); // 17 bytes, a NUL among them
         const QString id = QStringLiteral("w\"1\\ \u00e9"); // what JSON must escape, and not ASCII
         const QUuid engine = QUuid::createUuid();
         const QByteArray arguments = contract::withBaseFields(contract::workerImageFields(id, jpeg, 42), engine, 7, 1234567);
