@@ -4,6 +4,6 @@
 
 #define QVERIFY_OK(expression)                                                                                                             \
     do {                                                                                                                                   \
-        const auto result_ = (expression);                                                                                                 \
+        const auto &result_ = (expression);                                                                                                \
         QVERIFY2(result_.ok, qPrintable(result_.message));                                                                                 \
     } while (false)

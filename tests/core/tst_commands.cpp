@@ -2,6 +2,7 @@
 // against a real Engine (SQLite file, FakeStreamer plugin): which names each
 // caller may give, that a command both give is answered alike, and ctl's bad
 // requests.
+#include "TestEngine.h"
 #include "VerifyResult.h"
 #include "core/control/Commands.h"
 #include "core/engine/Engine.h"
@@ -35,11 +36,9 @@ class TestCommands : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        m_engine = std::make_unique<Engine>();
-        EngineOptions o;
-        o.dataDir = m_dir.path();
-        o.pluginDirs = {pluginDir()};
-        QVERIFY_OK(m_engine->open(o));
+        auto opened = openTestEngine(m_dir.path());
+        QVERIFY_OK(opened);
+        m_engine = std::move(opened.value);
         m_commands = std::make_unique<Commands>(*m_engine);
     }
 

@@ -1,5 +1,6 @@
 // The eleven hub-to-engine methods against a real Engine (SQLite file,
 // FakeStreamer plugin), with good and bad arguments.
+#include "TestEngine.h"
 #include "VerifyResult.h"
 #include "core/engine/Engine.h"
 #include "core/hub/HubCommands.h"
@@ -29,11 +30,9 @@ class TestHubCommands : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        m_engine = std::make_unique<Engine>();
-        EngineOptions o;
-        o.dataDir = m_dir.path();
-        o.pluginDirs = {qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins")};
-        QVERIFY_OK(m_engine->open(o));
+        auto opened = openTestEngine(m_dir.path());
+        QVERIFY_OK(opened);
+        m_engine = std::move(opened.value);
         m_commands = std::make_unique<HubCommands>(*m_engine, [this](const QString &url) {
             m_removedHubs << url;
             return url.startsWith(QStringLiteral("http://"));

@@ -11,6 +11,7 @@
 #include "core/engine/Engine.h"
 #include "core/hub/HubCommands.h"
 #include "StreamerTestKit.h"
+#include "TestEngine.h"
 
 #include <QGuiApplication>
 #include <QJsonDocument>
@@ -136,17 +137,10 @@ class TestGstPolicy : public QObject {
 
     std::unique_ptr<Engine> openEngine(const QString &dataDir, QString *error, bool demo = false)
     {
-        auto e = std::make_unique<Engine>();
-        EngineOptions o;
-        o.dataDir = dataDir;
-        o.pluginDirs = {pluginDir()};
-        o.seedDemoWorkers = demo;
-        if (const Result<> opened = e->open(o); !opened.ok) {
-            if (error)
-                *error = opened.message;
-            return nullptr;
-        }
-        return e;
+        auto opened = openTestEngine(dataDir, demo);
+        if (!opened.ok && error)
+            *error = opened.message;
+        return std::move(opened.value);
     }
 
     static void stopAndWait(Engine &e)

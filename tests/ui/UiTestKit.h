@@ -3,6 +3,7 @@
 // Shared by the dashboard's tests and its screenshot run: a real engine on a
 // temporary data folder with the real FakeStreamer plugin.
 #include "core/engine/Engine.h"
+#include "TestEngine.h"
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -18,20 +19,12 @@
 
 namespace uitest {
 
-inline QString pluginDir() { return qEnvironmentVariable("SE_BUILD_DIR") + QStringLiteral("/plugins"); }
-
 inline std::unique_ptr<se::Engine> openEngine(const QString &dataDir, QString *error)
 {
-    auto engine = std::make_unique<se::Engine>();
-    se::EngineOptions o;
-    o.dataDir = dataDir;
-    o.pluginDirs = {pluginDir()};
-    if (const se::Result<> opened = engine->open(o); !opened.ok) {
-        if (error)
-            *error = opened.message;
-        return nullptr;
-    }
-    return engine;
+    auto opened = openTestEngine(dataDir);
+    if (!opened.ok && error)
+        *error = opened.message;
+    return std::move(opened.value);
 }
 
 inline bool waitFor(const std::function<bool()> &done, int ms = 10000)
