@@ -22,8 +22,6 @@ struct [[nodiscard]] Result {
     static Result failure(QString why) { return {false, std::move(why), T{}}; }
     explicit operator bool() const { return ok; }
     const T *operator->() const { return &value; }
-    T *operator->() { return &value; }
-    const T &operator*() const { return value; }
 };
 
 template <>
